@@ -1,0 +1,53 @@
+"""The audit log: one row per read or write of citizen data, allowed or denied."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessLog(models.Model):
+    class Outcome(models.TextChoices):
+        ALLOWED = "allowed", _("Allowed")
+        DENIED = "denied", _("Denied")
+
+    class Kind(models.TextChoices):
+        READ = "read", _("Read")
+        WRITE = "write", _("Write")
+        SEARCH = "search", _("Search")
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    # Snapshots: the log must still say who and in which role after a user changes or leaves.
+    actor_name = models.CharField(_("user name"), max_length=200)
+    actor_roles = models.CharField(_("roles"), max_length=200, blank=True)
+    citizen = models.ForeignKey(
+        "citizens.Citizen",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("citizen"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    operation = models.CharField(_("operation"), max_length=100)
+    object_type = models.CharField(_("object type"), max_length=50, blank=True)
+    object_id = models.CharField(_("object id"), max_length=50, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["citizen", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.operation} {self.outcome}"

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from forlob.core.models import Team, User
+from forlob.pathways.models import DropoutReason, PathwayStatus
+
+
+class AssignForm(forms.Form):
+    responsible = forms.ModelChoiceField(label=_("responsible"), queryset=User.objects.none(), required=False, empty_label="—")
+    team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.none(), required=False, empty_label="—")
+
+    def __init__(self, *args: object, therapists: object, municipality_id: int | None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = therapists
+        self.fields["team"].queryset = Team.objects.filter(unit__municipality_id=municipality_id)
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("new status"), choices=PathwayStatus.choices)
+    dropout_reason = forms.ModelChoiceField(
+        label=_("dropout reason"),
+        queryset=DropoutReason.objects.filter(is_active=True),
+        required=False,
+        empty_label="—",
+    )
+    note = forms.CharField(label=_("note"), max_length=500, required=False)

@@ -1,0 +1,141 @@
+"""Registering and rejecting referrals."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from forlob.access.models import AccessLog
+from forlob.access.services import audit_record
+from forlob.citizens.models import Citizen
+from forlob.core.models import Team, User
+from forlob.referrals import rules
+from forlob.referrals.models import Referral, ReferralType
+
+MESSAGE_REQUIRED = "This field is required for this type of referral."
+MESSAGE_RECEIVED_FUTURE = "The referral cannot be received in the future."
+MESSAGE_DISCHARGE_FAR = "The discharge date lies more than 30 days in the future."
+MESSAGE_NOT_NEW = "Only a new referral can be changed this way."
+
+# Fields each referral type must have, beyond the common ones.
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    ReferralType.GOP: ("discharge_date", "gop_level", "diagnosis_area"),
+    ReferralType.CHRONIC: ("chronic_disease",),
+    ReferralType.COORDINATION: ("coordination_area",),
+}
+# Fields that make sense only for some types; others are cleared so data stays clean.
+ALLOWED_FIELDS: dict[str, tuple[str, ...]] = {
+    ReferralType.GOP: ("discharge_date", "gop_level", "diagnosis_area"),
+    ReferralType.FREE_PHYSIO: ("diagnosis_area",),
+    ReferralType.CHRONIC: ("chronic_disease",),
+    ReferralType.COORDINATION: ("coordination_area", "discharge_date"),
+    ReferralType.CONCUSSION: (),
+    ReferralType.RESOURCE: (),
+    ReferralType.EVERYDAY_REHAB: ("discharge_date",),
+}
+TYPE_SPECIFIC = ("discharge_date", "gop_level", "diagnosis_area", "chronic_disease", "coordination_area")
+
+
+def referral_validate(
+    *, referral_type: ReferralType, received_date: date, today: date, **specific: object
+) -> dict[str, object]:
+    """Check the type-specific fields; return them cleaned (irrelevant ones blanked).
+
+    Raises ``ValidationError`` mapping field names to Danish messages.
+    """
+    errors: dict[str, str] = {}
+    if received_date > today:
+        errors["received_date"] = _(MESSAGE_RECEIVED_FUTURE)
+    for field in REQUIRED_FIELDS.get(referral_type.code, ()):
+        if not specific.get(field):
+            errors[field] = _(MESSAGE_REQUIRED)
+    discharge = specific.get("discharge_date")
+    if isinstance(discharge, date) and (discharge - today).days > 30:
+        errors["discharge_date"] = _(MESSAGE_DISCHARGE_FAR)
+    if errors:
+        raise ValidationError(errors)
+    allowed = ALLOWED_FIELDS.get(referral_type.code, TYPE_SPECIFIC)
+    return {
+        field: (specific.get(field) or (None if field == "discharge_date" else ""))
+        if field in allowed
+        else (None if field == "discharge_date" else "")
+        for field in TYPE_SPECIFIC
+    }
+
+
+@transaction.atomic
+def referral_register(
+    *,
+    actor: User,
+    citizen: Citizen,
+    referral_type: ReferralType,
+    received_date: date,
+    today: date,
+    sender: str = "",
+    team: Team | None = None,
+    diagnosis_text: str = "",
+    note: str = "",
+    external_id: str | None = None,
+    **specific: object,
+) -> Referral:
+    """Register a referral for ``citizen`` and compute its offer deadline.
+
+    ``specific`` holds the type-specific fields (discharge_date, gop_level, diagnosis_area,
+    chronic_disease, coordination_area).
+    """
+    cleaned = referral_validate(
+        referral_type=referral_type, received_date=received_date, today=today, **specific
+    )
+    deadline = rules.offer_deadline(
+        target_days=referral_type.target_days,
+        counts_from_discharge=referral_type.deadline_from == ReferralType.DeadlineFrom.DISCHARGE,
+        received_date=received_date,
+        discharge_date=cleaned["discharge_date"],  # type: ignore[arg-type]
+    )
+    referral = Referral.objects.create(
+        citizen=citizen,
+        referral_type=referral_type,
+        municipality=citizen.municipality,
+        team=team,
+        sender=sender.strip(),
+        received_date=received_date,
+        diagnosis_text=diagnosis_text.strip(),
+        note=note.strip(),
+        offer_deadline=deadline,
+        external_id=external_id,
+        created_by=actor if actor.is_authenticated else None,
+        **cleaned,
+    )
+    audit_record(
+        actor=actor,
+        kind=AccessLog.Kind.WRITE,
+        operation="referral_register",
+        citizen=citizen,
+        obj=referral,
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_reject(*, actor: User, referral: Referral, reason: str) -> Referral:
+    """Close a referral that will not become a pathway here (other municipality, error, ...)."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.status != Referral.Status.NEW:
+        raise ValidationError(_(MESSAGE_NOT_NEW), code="not_new")
+    if reason not in Referral.RejectReason.values:
+        raise ValidationError({"reason": _(MESSAGE_REQUIRED)})
+    referral.status = Referral.Status.REJECTED
+    referral.reject_reason = reason
+    referral.save(update_fields=["status", "reject_reason"])
+    audit_record(
+        actor=actor,
+        kind=AccessLog.Kind.WRITE,
+        operation="referral_reject",
+        citizen_id=referral.citizen_id,
+        obj=referral,
+        reason=reason,
+    )
+    return referral

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from forlob.access.policy import Action, can, citizens_in_scope
+from forlob.access.services import get_for_actor
+from forlob.citizens.models import Citizen
+from forlob.citizens.services import citizen_register
+from forlob.core.choices import DiagnosisArea
+from forlob.core.forms import add_service_errors, first_error
+from forlob.pathways.forms import AssignForm
+from forlob.pathways.services import pathway_create_from_referral
+from forlob.referrals import selectors
+from forlob.referrals.forms import ReferralForm, RejectForm
+from forlob.referrals.models import Referral, ReferralType
+from forlob.referrals.services import referral_register, referral_reject
+from forlob.scheduling.selectors import therapists_for
+
+MESSAGE_CPR_ELSEWHERE = "This CPR number cannot be registered here. Contact the administrator."
+
+
+def _require(request: HttpRequest, action: Action) -> None:
+    if not can(request.user, action):
+        raise PermissionDenied
+
+
+def _get_referral(request: HttpRequest, pk: int, operation: str, action: Action = Action.VIEW_CITIZEN) -> Referral:
+    return get_for_actor(
+        actor=request.user,
+        queryset=Referral.objects.select_related("citizen", "referral_type", "team"),
+        pk=pk,
+        operation=operation,
+        action=action,
+    )
+
+
+def _inbox_row(referral: Referral, today: date) -> dict[str, object]:
+    days_left = referral.days_left(today)
+    overdue_days = -days_left if days_left is not None and days_left < 0 else 0
+    if overdue_days:
+        urgency = "overdue"
+    elif days_left is not None and days_left <= 2:
+        urgency = "soon"
+    else:
+        urgency = ""
+    return {"referral": referral, "days_left": days_left, "overdue_days": overdue_days, "urgency": urgency}
+
+
+@require_http_methods(["GET"])
+def inbox(request: HttpRequest) -> HttpResponse:
+    _require(request, Action.VIEW_CITIZEN)
+    today = timezone.localdate()
+    referral_type = request.GET.get("type", "")
+    area = request.GET.get("area", "")
+    referrals = list(selectors.referral_inbox(actor=request.user, referral_type=referral_type, diagnosis_area=area))
+    rows = [_inbox_row(r, today) for r in referrals]
+    return render(
+        request,
+        "referrals/inbox.html",
+        {
+            "rows": rows,
+            "today": today,
+            "types": ReferralType.objects.filter(is_active=True),
+            "areas": DiagnosisArea.choices,
+            "selected_type": referral_type,
+            "selected_area": area,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    _require(request, Action.REGISTER_REFERRAL)
+    actor = request.user
+    initial = {"received_date": timezone.localdate()}
+    form = ReferralForm(request.POST or None, initial=initial, municipality_id=actor.municipality_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                citizen = citizens_in_scope(actor).filter(cpr=data["cpr"]).first()
+                if citizen is None:
+                    if Citizen.objects.filter(cpr=data["cpr"]).exists():
+                        raise ValidationError({"cpr": _(MESSAGE_CPR_ELSEWHERE)})
+                    missing = {
+                        f: _("Required for a citizen who is not registered yet.")
+                        for f in ("first_name", "last_name")
+                        if not data[f].strip()
+                    }
+                    if missing:
+                        raise ValidationError(missing)
+                    citizen = citizen_register(
+                        actor=actor,
+                        cpr=data["cpr"],
+                        first_name=data["first_name"],
+                        last_name=data["last_name"],
+                        phone=data["phone"],
+                        municipality=actor.municipality,
+                    )
+                referral = referral_register(
+                    actor=actor,
+                    citizen=citizen,
+                    referral_type=data["referral_type"],
+                    received_date=data["received_date"],
+                    today=timezone.localdate(),
+                    sender=data["sender"],
+                    team=data["team"],
+                    diagnosis_text=data["diagnosis_text"],
+                    note=data["note"],
+                    **{f: data[f] for f in ReferralForm.type_specific},
+                )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The referral has been registered."))
+            return redirect("referrals:detail", pk=referral.pk)
+    return render(request, "referrals/create.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = _get_referral(request, pk, "referral_detail")
+    therapists = therapists_for(municipality_id=referral.municipality_id)
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "today": timezone.localdate(),
+            "days_left": referral.days_left(timezone.localdate()),
+            "assign_form": AssignForm(
+                therapists=therapists,
+                municipality_id=referral.municipality_id,
+                initial={"team": referral.team_id},
+            ),
+            "reject_form": RejectForm(),
+            "pathway": getattr(referral, "pathway", None) if referral.status == Referral.Status.ACCEPTED else None,
+            "may_manage": can(request.user, Action.MANAGE_PATHWAY),
+        },
+    )
+
+
+@require_POST
+def create_pathway(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = _get_referral(request, pk, "pathway_create", Action.MANAGE_PATHWAY)
+    form = AssignForm(
+        request.POST,
+        therapists=therapists_for(municipality_id=referral.municipality_id),
+        municipality_id=referral.municipality_id,
+    )
+    if not form.is_valid():
+        messages.error(request, _("Choose a therapist and a team from the lists."))
+        return redirect("referrals:detail", pk=pk)
+    try:
+        pathway = pathway_create_from_referral(
+            actor=request.user,
+            referral=referral,
+            responsible=form.cleaned_data["responsible"],
+            team=form.cleaned_data["team"],
+        )
+    except ValidationError as exc:
+        messages.error(request, first_error(exc))
+        return redirect("referrals:detail", pk=pk)
+    messages.success(request, _("The pathway has been created. Book the first appointment."))
+    return redirect("pathways:detail", pk=pathway.pk)
+
+
+@require_POST
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = _get_referral(request, pk, "referral_reject", Action.MANAGE_PATHWAY)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a reason."))
+        return redirect("referrals:detail", pk=pk)
+    try:
+        referral_reject(actor=request.user, referral=referral, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, first_error(exc))
+        return redirect("referrals:detail", pk=pk)
+    messages.success(request, _("The referral has been closed."))
+    return redirect("referrals:inbox")

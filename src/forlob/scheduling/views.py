@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from forlob.access.policy import Action, can
+from forlob.access.models import AccessLog
+from forlob.access.services import audit_record, get_for_actor
+from forlob.core.forms import add_service_errors, first_error
+from forlob.pathways.views import get_pathway, pathway_page
+from forlob.scheduling.forms import BookingForm
+from forlob.scheduling.models import Appointment
+from forlob.scheduling.selectors import appointments_for_staff, therapists_for
+from forlob.scheduling.services import (
+    appointment_book,
+    appointment_cancel,
+    appointment_decline,
+    appointment_register_attendance,
+)
+
+
+@require_POST
+def book(request: HttpRequest, pathway_pk: int) -> HttpResponse:
+    pathway = get_pathway(request, pathway_pk, "appointment_book", Action.BOOK)
+    form = BookingForm(
+        request.POST,
+        therapists=therapists_for(municipality_id=pathway.municipality_id),
+        municipality_id=pathway.municipality_id,
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        start = timezone.make_aware(datetime.combine(data["date"], data["time"]))
+        try:
+            appointment_book(
+                actor=request.user,
+                pathway=pathway,
+                staff=data["staff"],
+                location=data["location"],
+                start=start,
+                duration_minutes=data["duration_minutes"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The appointment has been booked."))
+            return redirect("pathways:detail", pk=pathway.pk)
+    # Re-show the page with what was typed and why it was refused; nothing was saved.
+    response = pathway_page(request, pathway, booking_form=form)
+    response.status_code = 422
+    return response
+
+
+APPOINTMENT_ACTIONS = {
+    "decline": lambda actor, appt: appointment_decline(actor=actor, appointment=appt),
+    "cancel": lambda actor, appt: appointment_cancel(actor=actor, appointment=appt),
+    "attended": lambda actor, appt: appointment_register_attendance(actor=actor, appointment=appt, attended=True),
+    "no_show": lambda actor, appt: appointment_register_attendance(actor=actor, appointment=appt, attended=False),
+}
+ACTION_MESSAGES = {
+    "decline": "The citizen declined the time. Book another time.",
+    "cancel": "The appointment has been cancelled.",
+    "attended": "Attendance has been registered.",
+    "no_show": "Registered that the citizen did not show up.",
+}
+
+
+@require_POST
+def appointment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    appointment = get_for_actor(
+        actor=request.user,
+        queryset=Appointment.objects.all(),
+        pk=pk,
+        operation=f"appointment_{action}",
+        action=Action.BOOK,
+    )
+    try:
+        APPOINTMENT_ACTIONS[action](request.user, appointment)
+    except ValidationError as exc:
+        messages.error(request, first_error(exc))
+    else:
+        messages.success(request, _(ACTION_MESSAGES[action]))
+    return redirect("pathways:detail", pk=appointment.pathway_id)
+
+
+@require_GET
+def day(request: HttpRequest) -> HttpResponse:
+    """One therapist's appointments on one day (default: the user's own, today)."""
+    if not can(request.user, Action.VIEW_CITIZEN):
+        raise PermissionDenied
+    therapists = therapists_for(municipality_id=request.user.municipality_id)
+    staff = request.user
+    staff_id = request.GET.get("staff", "")
+    if staff_id.isdigit():
+        staff = therapists.filter(pk=int(staff_id)).first() or request.user
+    try:
+        chosen = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        chosen = timezone.localdate()
+    appointments = list(appointments_for_staff(staff=staff, day=chosen))
+    # The day list names citizens: each one shown is a read of that citizen's data.
+    for appt in appointments:
+        audit_record(
+            actor=request.user, kind=AccessLog.Kind.READ, operation="calendar_day", citizen_id=appt.citizen_id, obj=appt
+        )
+    return render(
+        request,
+        "scheduling/day.html",
+        {
+            "staff": staff,
+            "therapists": therapists,
+            "day": chosen,
+            "previous": chosen.fromordinal(chosen.toordinal() - 1),
+            "next": chosen.fromordinal(chosen.toordinal() + 1),
+            "appointments": appointments,
+        },
+    )
