@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
-from django.db.models import Model, QuerySet
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from forlob.access.models import AccessLog
@@ -93,7 +93,11 @@ def get_for_actor(
         )
         raise PermissionDenied
     audit_record(
-        actor=actor, kind=AccessLog.Kind.READ, operation=operation, citizen_id=citizen_of(obj), obj=obj
+        actor=actor,
+        kind=AccessLog.Kind.READ,
+        operation=operation,
+        citizen_id=citizen_of(obj),
+        obj=obj,
     )
     return obj
 

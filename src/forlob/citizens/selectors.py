@@ -94,7 +94,10 @@ def citizen_timeline(*, citizen: Citizen) -> list[TimelineEntry]:
     for note in citizen.notes.select_related("author"):
         entries.append(
             TimelineEntry(
-                at=note.created_at, kind="note", title=_("Note by %(author)s") % {"author": note.author}, detail=note.text
+                at=note.created_at,
+                kind="note",
+                title=_("Note by %(author)s") % {"author": note.author},
+                detail=note.text,
             )
         )
     entries.sort(key=lambda e: e.at, reverse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from forlob.access.models import AccessLog
 from forlob.access.services import audit_record
@@ -12,7 +13,7 @@ from forlob.citizens import cpr as cprlib
 from forlob.citizens.models import Citizen, CitizenNote
 from forlob.core.models import Municipality, User
 
-MESSAGE_CPR_EXISTS = "A citizen with this CPR number is already registered."
+MESSAGE_CPR_EXISTS = gettext_noop("A citizen with this CPR number is already registered.")
 
 
 @transaction.atomic
@@ -65,6 +66,10 @@ def citizen_note_add(*, actor: User, citizen: Citizen, text: str) -> CitizenNote
         raise ValidationError({"text": _("Write a note first.")}, code="empty")
     note = CitizenNote.objects.create(citizen=citizen, author=actor, text=text)
     audit_record(
-        actor=actor, kind=AccessLog.Kind.WRITE, operation="citizen_note_add", citizen=citizen, obj=note
+        actor=actor,
+        kind=AccessLog.Kind.WRITE,
+        operation="citizen_note_add",
+        citizen=citizen,
+        obj=note,
     )
     return note

@@ -37,7 +37,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "citizen": citizen,
             "timeline": citizen_timeline(citizen=citizen),
-            "pathways": citizen.pathways.select_related("pathway_type", "responsible").order_by("-created_at"),
+            "pathways": citizen.pathways.select_related("pathway_type", "responsible").order_by(
+                "-created_at"
+            ),
             "note_form": NoteForm(),
             "may_manage": can(request.user, Action.MANAGE_PATHWAY),
         },

@@ -33,7 +33,15 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (
             _("Organisation"),
-            {"fields": ("municipality", "team", "provider", "profession", "max_new_citizens_per_day")},
+            {
+                "fields": (
+                    "municipality",
+                    "team",
+                    "provider",
+                    "profession",
+                    "max_new_citizens_per_day",
+                )
+            },
         ),
     )
 

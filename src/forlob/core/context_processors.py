@@ -28,7 +28,11 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     path = request.path
     return {
         "nav_items": [
-            {"url": url, "label": label, "active": path == url or (url != "/" and path.startswith(url))}
+            {
+                "url": url,
+                "label": label,
+                "active": path == url or (url != "/" and path.startswith(url)),
+            }
             for url, label in items
         ],
         "user_actions": {a.value for a in actions},

@@ -23,7 +23,13 @@ def home(request: HttpRequest) -> HttpResponse:
             this_month=this_month,
             last_month=last_month,
         )
-        kpi_this = kpi.gop_offered_within_deadline(actor=request.user, month_start=this_month, today=today)
-        kpi_last = kpi.gop_offered_within_deadline(actor=request.user, month_start=last_month, today=today)
-        context["kpi_rows"] = [{"this": a, "cells": [a, b]} for a, b in zip(kpi_this, kpi_last, strict=True)]
+        kpi_this = kpi.gop_offered_within_deadline(
+            actor=request.user, month_start=this_month, today=today
+        )
+        kpi_last = kpi.gop_offered_within_deadline(
+            actor=request.user, month_start=last_month, today=today
+        )
+        context["kpi_rows"] = [
+            {"this": a, "cells": [a, b]} for a, b in zip(kpi_this, kpi_last, strict=True)
+        ]
     return render(request, "core/home.html", context)

@@ -40,7 +40,9 @@ def inbox_counts(*, actor: User, today: date) -> InboxCounts:
             filter=Q(offer_deadline__gte=today, offer_deadline__lte=today + timedelta(days=2)),
         ),
     )
-    return InboxCounts(waiting=row["waiting"], overdue=row["overdue"], due_within_2_days=row["soon"])
+    return InboxCounts(
+        waiting=row["waiting"], overdue=row["overdue"], due_within_2_days=row["soon"]
+    )
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,15 @@ class OfferShare:
 def month_bounds(day: date) -> tuple[date, date]:
     """First day of ``day``'s month and first day of the next month."""
     first = day.replace(day=1)
-    nxt = first.replace(year=first.year + 1, month=1) if first.month == 12 else first.replace(month=first.month + 1)
+    nxt = (
+        first.replace(year=first.year + 1, month=1)
+        if first.month == 12
+        else first.replace(month=first.month + 1)
+    )
     return first, nxt
 
 
-def gop_offered_within_deadline(
-    *, actor: User, month_start: date, today: date
-) -> list[OfferShare]:
+def gop_offered_within_deadline(*, actor: User, month_start: date, today: date) -> list[OfferShare]:
     """Share of GOP citizens offered a first training time within 7 days of discharge.
 
     Population: hospital re-training plans (GOP) received by the actor's municipality with a
@@ -104,7 +108,12 @@ def gop_offered_within_deadline(
     for area in DiagnosisArea:
         r = by_area.get(area.value, {"decided": 0, "within": 0, "pending": 0})
         result.append(
-            OfferShare(label=str(area.label), decided=r["decided"], within=r["within"], pending=r["pending"])
+            OfferShare(
+                label=str(area.label),
+                decided=r["decided"],
+                within=r["within"],
+                pending=r["pending"],
+            )
         )
     result.append(
         OfferShare(

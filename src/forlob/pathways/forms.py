@@ -8,10 +8,16 @@ from forlob.pathways.models import DropoutReason, PathwayStatus
 
 
 class AssignForm(forms.Form):
-    responsible = forms.ModelChoiceField(label=_("responsible"), queryset=User.objects.none(), required=False, empty_label="—")
-    team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.none(), required=False, empty_label="—")
+    responsible = forms.ModelChoiceField(
+        label=_("responsible"), queryset=User.objects.none(), required=False, empty_label="—"
+    )
+    team = forms.ModelChoiceField(
+        label=_("team"), queryset=Team.objects.none(), required=False, empty_label="—"
+    )
 
-    def __init__(self, *args: object, therapists: object, municipality_id: int | None, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, therapists: object, municipality_id: int | None, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["responsible"].queryset = therapists
         self.fields["team"].queryset = Team.objects.filter(unit__municipality_id=municipality_id)

@@ -57,7 +57,10 @@ class Pathway(models.Model):
         ReferralType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type")
     )
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="pathways", verbose_name=_("municipality")
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="pathways",
+        verbose_name=_("municipality"),
     )
     team = models.ForeignKey(
         Team,

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from forlob.access.models import AccessLog
 from forlob.access.services import audit_record
@@ -39,10 +40,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
 }
 
-MESSAGE_INVALID_TRANSITION = "A pathway cannot go from “%(from)s” to “%(to)s”."
-MESSAGE_REASON_REQUIRED = "Choose a dropout reason."
-MESSAGE_ALREADY_PATHWAY = "This referral already has a pathway."
-MESSAGE_REFERRAL_CLOSED = "This referral has been rejected."
+MESSAGE_INVALID_TRANSITION = gettext_noop("A pathway cannot go from “%(from)s” to “%(to)s”.")
+MESSAGE_REASON_REQUIRED = gettext_noop("Choose a dropout reason.")
+MESSAGE_ALREADY_PATHWAY = gettext_noop("This referral already has a pathway.")
+MESSAGE_REFERRAL_CLOSED = gettext_noop("This referral has been rejected.")
 
 
 class InvalidTransition(ValidationError):

@@ -36,7 +36,9 @@ APPOINTMENT_ACTION_LABELS = [
 ]
 
 
-def get_pathway(request: HttpRequest, pk: int, operation: str, action: Action = Action.VIEW_CITIZEN) -> Pathway:
+def get_pathway(
+    request: HttpRequest, pk: int, operation: str, action: Action = Action.VIEW_CITIZEN
+) -> Pathway:
     return get_for_actor(
         actor=request.user,
         queryset=Pathway.objects.select_related(
@@ -48,7 +50,9 @@ def get_pathway(request: HttpRequest, pk: int, operation: str, action: Action = 
     )
 
 
-def pathway_page(request: HttpRequest, pathway: Pathway, booking_form: BookingForm | None = None) -> HttpResponse:
+def pathway_page(
+    request: HttpRequest, pathway: Pathway, booking_form: BookingForm | None = None
+) -> HttpResponse:
     """Render the pathway page; also used to re-show a booking form with its errors."""
     now = timezone.now()
     today = timezone.localdate()
@@ -79,17 +83,25 @@ def pathway_page(request: HttpRequest, pathway: Pathway, booking_form: BookingFo
             "pathway": pathway,
             "citizen": pathway.citizen,
             "today": today,
-            "appointments": pathway.appointments.select_related("staff", "location").order_by("start"),
+            "appointments": pathway.appointments.select_related("staff", "location").order_by(
+                "start"
+            ),
             "transitions": pathway.transitions.select_related("by", "dropout_reason"),
             "booking_form": booking_form,
             "suggestions": [
-                {"slot": s, "within": pathway.offer_deadline is None or timezone.localdate(s.start) <= pathway.offer_deadline}
+                {
+                    "slot": s,
+                    "within": pathway.offer_deadline is None
+                    or timezone.localdate(s.start) <= pathway.offer_deadline,
+                }
                 for s in suggestions
             ],
             "duration": duration,
             "transition_form": TransitionForm(),
             "manual_transitions": [
-                PathwayStatus(s) for s in MANUAL_TRANSITIONS if s in allowed_transitions(pathway.status)
+                PathwayStatus(s)
+                for s in MANUAL_TRANSITIONS
+                if s in allowed_transitions(pathway.status)
             ],
             "assign_form": AssignForm(
                 therapists=therapists,

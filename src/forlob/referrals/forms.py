@@ -22,17 +22,25 @@ class ReferralForm(forms.Form):
     cpr = forms.CharField(
         label=_("CPR number"),
         max_length=11,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "placeholder": "DDMMÅÅ-XXXX"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "placeholder": "DDMMÅÅ-XXXX"}
+        ),
     )
     first_name = forms.CharField(label=_("first name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("last name"), max_length=100, required=False)
     phone = forms.CharField(label=_("phone"), max_length=20, required=False)
     referral_type = forms.ModelChoiceField(
-        label=_("referral type"), queryset=ReferralType.objects.filter(is_active=True), empty_label="—"
+        label=_("referral type"),
+        queryset=ReferralType.objects.filter(is_active=True),
+        empty_label="—",
     )
     received_date = forms.DateField(label=_("received"), widget=DATE_WIDGET)
-    discharge_date = forms.DateField(label=_("discharged from hospital"), widget=DATE_WIDGET, required=False)
-    gop_level = forms.ChoiceField(label=_("level"), choices=_blank(GopLevel.choices), required=False)
+    discharge_date = forms.DateField(
+        label=_("discharged from hospital"), widget=DATE_WIDGET, required=False
+    )
+    gop_level = forms.ChoiceField(
+        label=_("level"), choices=_blank(GopLevel.choices), required=False
+    )
     diagnosis_area = forms.ChoiceField(
         label=_("diagnosis area"), choices=_blank(DiagnosisArea.choices), required=False
     )
@@ -44,10 +52,20 @@ class ReferralForm(forms.Form):
     )
     sender = forms.CharField(label=_("sender"), max_length=200, required=False)
     diagnosis_text = forms.CharField(label=_("diagnosis"), max_length=200, required=False)
-    team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.none(), required=False, empty_label="—")
-    note = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    team = forms.ModelChoiceField(
+        label=_("team"), queryset=Team.objects.none(), required=False, empty_label="—"
+    )
+    note = forms.CharField(
+        label=_("note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
-    type_specific = ("discharge_date", "gop_level", "diagnosis_area", "chronic_disease", "coordination_area")
+    type_specific = (
+        "discharge_date",
+        "gop_level",
+        "diagnosis_area",
+        "chronic_disease",
+        "coordination_area",
+    )
 
     def __init__(self, *args: object, municipality_id: int | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -57,7 +75,9 @@ class ReferralForm(forms.Form):
             str(rt.pk): list(ALLOWED_FIELDS.get(rt.code, self.type_specific))
             for rt in self.fields["referral_type"].queryset
         }
-        self.type_labels = {str(rt.pk): rt.legal_basis for rt in self.fields["referral_type"].queryset}
+        self.type_labels = {
+            str(rt.pk): rt.legal_basis for rt in self.fields["referral_type"].queryset
+        }
 
     def clean_cpr(self) -> str:
         return cprlib.parse(self.cleaned_data["cpr"]).digits

@@ -7,6 +7,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from forlob.access.models import AccessLog
 from forlob.access.services import audit_record
@@ -15,10 +16,10 @@ from forlob.core.models import Team, User
 from forlob.referrals import rules
 from forlob.referrals.models import Referral, ReferralType
 
-MESSAGE_REQUIRED = "This field is required for this type of referral."
-MESSAGE_RECEIVED_FUTURE = "The referral cannot be received in the future."
-MESSAGE_DISCHARGE_FAR = "The discharge date lies more than 30 days in the future."
-MESSAGE_NOT_NEW = "Only a new referral can be changed this way."
+MESSAGE_REQUIRED = gettext_noop("This field is required for this type of referral.")
+MESSAGE_RECEIVED_FUTURE = gettext_noop("The referral cannot be received in the future.")
+MESSAGE_DISCHARGE_FAR = gettext_noop("The discharge date lies more than 30 days in the future.")
+MESSAGE_NOT_NEW = gettext_noop("Only a new referral can be changed this way.")
 
 # Fields each referral type must have, beyond the common ones.
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -36,7 +37,13 @@ ALLOWED_FIELDS: dict[str, tuple[str, ...]] = {
     ReferralType.RESOURCE: (),
     ReferralType.EVERYDAY_REHAB: ("discharge_date",),
 }
-TYPE_SPECIFIC = ("discharge_date", "gop_level", "diagnosis_area", "chronic_disease", "coordination_area")
+TYPE_SPECIFIC = (
+    "discharge_date",
+    "gop_level",
+    "diagnosis_area",
+    "chronic_disease",
+    "coordination_area",
+)
 
 
 def referral_validate(

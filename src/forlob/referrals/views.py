@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forlob.access.policy import Action, can, citizens_in_scope
@@ -25,7 +26,9 @@ from forlob.referrals.models import Referral, ReferralType
 from forlob.referrals.services import referral_register, referral_reject
 from forlob.scheduling.selectors import therapists_for
 
-MESSAGE_CPR_ELSEWHERE = "This CPR number cannot be registered here. Contact the administrator."
+MESSAGE_CPR_ELSEWHERE = gettext_noop(
+    "This CPR number cannot be registered here. Contact the administrator."
+)
 
 
 def _require(request: HttpRequest, action: Action) -> None:
@@ -33,7 +36,9 @@ def _require(request: HttpRequest, action: Action) -> None:
         raise PermissionDenied
 
 
-def _get_referral(request: HttpRequest, pk: int, operation: str, action: Action = Action.VIEW_CITIZEN) -> Referral:
+def _get_referral(
+    request: HttpRequest, pk: int, operation: str, action: Action = Action.VIEW_CITIZEN
+) -> Referral:
     return get_for_actor(
         actor=request.user,
         queryset=Referral.objects.select_related("citizen", "referral_type", "team"),
@@ -52,7 +57,12 @@ def _inbox_row(referral: Referral, today: date) -> dict[str, object]:
         urgency = "soon"
     else:
         urgency = ""
-    return {"referral": referral, "days_left": days_left, "overdue_days": overdue_days, "urgency": urgency}
+    return {
+        "referral": referral,
+        "days_left": days_left,
+        "overdue_days": overdue_days,
+        "urgency": urgency,
+    }
 
 
 @require_http_methods(["GET"])
@@ -61,7 +71,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     referral_type = request.GET.get("type", "")
     area = request.GET.get("area", "")
-    referrals = list(selectors.referral_inbox(actor=request.user, referral_type=referral_type, diagnosis_area=area))
+    referrals = list(
+        selectors.referral_inbox(
+            actor=request.user, referral_type=referral_type, diagnosis_area=area
+        )
+    )
     rows = [_inbox_row(r, today) for r in referrals]
     return render(
         request,
@@ -82,7 +96,9 @@ def create(request: HttpRequest) -> HttpResponse:
     _require(request, Action.REGISTER_REFERRAL)
     actor = request.user
     initial = {"received_date": timezone.localdate()}
-    form = ReferralForm(request.POST or None, initial=initial, municipality_id=actor.municipality_id)
+    form = ReferralForm(
+        request.POST or None, initial=initial, municipality_id=actor.municipality_id
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -143,7 +159,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 initial={"team": referral.team_id},
             ),
             "reject_form": RejectForm(),
-            "pathway": getattr(referral, "pathway", None) if referral.status == Referral.Status.ACCEPTED else None,
+            "pathway": getattr(referral, "pathway", None)
+            if referral.status == Referral.Status.ACCEPTED
+            else None,
             "may_manage": can(request.user, Action.MANAGE_PATHWAY),
         },
     )

@@ -59,7 +59,9 @@ def free_slots(
     for wh in WorkingHours.objects.filter(staff=staff).select_related("location"):
         hours_by_day.setdefault(wh.weekday, []).append(wh)
     absent_days: set[date] = set()
-    for ab in Absence.objects.filter(staff=staff, start_date__lte=last_day, end_date__gte=first_day):
+    for ab in Absence.objects.filter(
+        staff=staff, start_date__lte=last_day, end_date__gte=first_day
+    ):
         d = max(ab.start_date, first_day)
         while d <= min(ab.end_date, last_day):
             absent_days.add(d)

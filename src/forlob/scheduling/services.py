@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from forlob.access.models import AccessLog
 from forlob.access.services import audit_record
@@ -31,16 +32,18 @@ from forlob.scheduling.models import (
     WorkingHours,
 )
 
-MESSAGE_IN_PAST = "An appointment cannot be booked in the past."
-MESSAGE_OVERLAP = "The therapist already has an appointment at that time."
-MESSAGE_ABSENT = "The therapist is absent on that day."
-MESSAGE_OUTSIDE_HOURS = "The time lies outside the therapist's working hours."
-MESSAGE_LOCATION_CLOSED = "The location is closed at that time."
-MESSAGE_DURATION = "The duration must be between 5 minutes and 8 hours."
-MESSAGE_PATHWAY_CLOSED = "The pathway is closed; no more appointments can be booked."
-MESSAGE_NOT_BOOKED = "Only a booked appointment can be changed this way."
-MESSAGE_NOT_STARTED = "Attendance can be registered once the appointment has begun."
-MESSAGE_OTHER_MUNICIPALITY = "The therapist or location belongs to another municipality."
+MESSAGE_IN_PAST = gettext_noop("An appointment cannot be booked in the past.")
+MESSAGE_OVERLAP = gettext_noop("The therapist already has an appointment at that time.")
+MESSAGE_ABSENT = gettext_noop("The therapist is absent on that day.")
+MESSAGE_OUTSIDE_HOURS = gettext_noop("The time lies outside the therapist's working hours.")
+MESSAGE_LOCATION_CLOSED = gettext_noop("The location is closed at that time.")
+MESSAGE_DURATION = gettext_noop("The duration must be between 5 minutes and 8 hours.")
+MESSAGE_PATHWAY_CLOSED = gettext_noop("The pathway is closed; no more appointments can be booked.")
+MESSAGE_NOT_BOOKED = gettext_noop("Only a booked appointment can be changed this way.")
+MESSAGE_NOT_STARTED = gettext_noop("Attendance can be registered once the appointment has begun.")
+MESSAGE_OTHER_MUNICIPALITY = gettext_noop(
+    "The therapist or location belongs to another municipality."
+)
 
 
 def calendar_problems(
@@ -178,7 +181,10 @@ def appointment_decline(
 ) -> Appointment:
     """The citizen declines the offered time. The offer still counts as made (see above)."""
     return _release(
-        actor=actor, appointment=appointment, status=AppointmentStatus.DECLINED, now=now or timezone.now()
+        actor=actor,
+        appointment=appointment,
+        status=AppointmentStatus.DECLINED,
+        now=now or timezone.now(),
     )
 
 
@@ -188,7 +194,10 @@ def appointment_cancel(
 ) -> Appointment:
     """The municipality cancels a time (e.g. therapist ill); the slot is free again."""
     return _release(
-        actor=actor, appointment=appointment, status=AppointmentStatus.CANCELLED, now=now or timezone.now()
+        actor=actor,
+        appointment=appointment,
+        status=AppointmentStatus.CANCELLED,
+        now=now or timezone.now(),
     )
 
 

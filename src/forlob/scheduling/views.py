@@ -8,10 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
-from forlob.access.policy import Action, can
 from forlob.access.models import AccessLog
+from forlob.access.policy import Action, can
 from forlob.access.services import audit_record, get_for_actor
 from forlob.core.forms import add_service_errors, first_error
 from forlob.pathways.views import get_pathway, pathway_page
@@ -60,14 +61,18 @@ def book(request: HttpRequest, pathway_pk: int) -> HttpResponse:
 APPOINTMENT_ACTIONS = {
     "decline": lambda actor, appt: appointment_decline(actor=actor, appointment=appt),
     "cancel": lambda actor, appt: appointment_cancel(actor=actor, appointment=appt),
-    "attended": lambda actor, appt: appointment_register_attendance(actor=actor, appointment=appt, attended=True),
-    "no_show": lambda actor, appt: appointment_register_attendance(actor=actor, appointment=appt, attended=False),
+    "attended": lambda actor, appt: appointment_register_attendance(
+        actor=actor, appointment=appt, attended=True
+    ),
+    "no_show": lambda actor, appt: appointment_register_attendance(
+        actor=actor, appointment=appt, attended=False
+    ),
 }
 ACTION_MESSAGES = {
-    "decline": "The citizen declined the time. Book another time.",
-    "cancel": "The appointment has been cancelled.",
-    "attended": "Attendance has been registered.",
-    "no_show": "Registered that the citizen did not show up.",
+    "decline": gettext_noop("The citizen declined the time. Book another time."),
+    "cancel": gettext_noop("The appointment has been cancelled."),
+    "attended": gettext_noop("Attendance has been registered."),
+    "no_show": gettext_noop("Registered that the citizen did not show up."),
 }
 
 
@@ -107,7 +112,11 @@ def day(request: HttpRequest) -> HttpResponse:
     # The day list names citizens: each one shown is a read of that citizen's data.
     for appt in appointments:
         audit_record(
-            actor=request.user, kind=AccessLog.Kind.READ, operation="calendar_day", citizen_id=appt.citizen_id, obj=appt
+            actor=request.user,
+            kind=AccessLog.Kind.READ,
+            operation="calendar_day",
+            citizen_id=appt.citizen_id,
+            obj=appt,
         )
     return render(
         request,
