@@ -35,7 +35,11 @@ def therapist(transactional_db: None) -> User:
     # Working every day around the clock, so the journey passes whenever CI runs it.
     for weekday in range(7):
         WorkingHours.objects.create(
-            staff=user, weekday=weekday, start_time=time(0), end_time=time(23, 59), location=location
+            staff=user,
+            weekday=weekday,
+            start_time=time(0),
+            end_time=time(23, 59),
+            location=location,
         )
     return user
 
@@ -60,7 +64,9 @@ def test_register_gop_book_first_time_and_see_kpi(page, therapist: User) -> None
     page.fill("#id_cpr", "310299-1234")
     page.fill("#id_first_name", "Karen")
     page.fill("#id_last_name", "Jensen")
-    page.select_option("#id_referral_type", label="Genoptræning efter udskrivelse (genoptræningsplan)")
+    page.select_option(
+        "#id_referral_type", label="Genoptræning efter udskrivelse (genoptræningsplan)"
+    )
     page.fill("#id_received_date", today.isoformat())
     page.fill("#id_discharge_date", today.isoformat())
     page.select_option("#id_gop_level", "basal")

@@ -16,7 +16,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_CPR_RE = re.compile(r"^\s*(\d{6})-?(\d{4})\s*$")
+_CPR_RE = re.compile(r"^\s*(\d{6})-?(\d{4})\s*$", re.ASCII)
 
 MESSAGE_FORMAT = _("A CPR number has 10 digits, written DDMMYY-SSSS.")
 MESSAGE_DATE = _("The CPR number does not contain a valid date of birth.")

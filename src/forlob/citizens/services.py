@@ -1,4 +1,4 @@
-"""Writes on citizens. Each service is one use case, transactional, audited in the same transaction."""
+"""Writes on citizens: one use case per service, transactional, audited in the same transaction."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forlob.core.models import Team, User
 from forlob.pathways.models import DropoutReason, PathwayStatus
+from forlob.pathways.services import MANUAL_TRANSITIONS
 
 
 class AssignForm(forms.Form):
@@ -24,7 +25,10 @@ class AssignForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
-    to_status = forms.ChoiceField(label=_("new status"), choices=PathwayStatus.choices)
+    to_status = forms.ChoiceField(
+        label=_("new status"),
+        choices=[(s, PathwayStatus(s).label) for s in MANUAL_TRANSITIONS],
+    )
     dropout_reason = forms.ModelChoiceField(
         label=_("dropout reason"),
         queryset=DropoutReason.objects.filter(is_active=True),

@@ -28,6 +28,7 @@ from forlob.pathways.models import (
     PathwayTransition,
 )
 from forlob.referrals.models import Referral
+from forlob.scheduling.models import Appointment, AppointmentStatus
 
 S = PathwayStatus
 
@@ -40,7 +41,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
 }
 
+# Moves a user makes by hand; booked and referred follow from booking, declining and cancelling
+# appointments, so they are never accepted from a form.
+MANUAL_TRANSITIONS: tuple[str, ...] = (S.ACTIVE, S.COMPLETED, S.DROPPED_OUT, S.CANCELLED)
+
 MESSAGE_INVALID_TRANSITION = gettext_noop("A pathway cannot go from “%(from)s” to “%(to)s”.")
+MESSAGE_UNKNOWN_STATUS = gettext_noop("Choose a valid status.")
 MESSAGE_REASON_REQUIRED = gettext_noop("Choose a dropout reason.")
 MESSAGE_ALREADY_PATHWAY = gettext_noop("This referral already has a pathway.")
 MESSAGE_REFERRAL_CLOSED = gettext_noop("This referral has been rejected.")
@@ -77,6 +83,8 @@ def apply_transition(
     For services in other apps that move the pathway as part of their own transaction
     (booking moves referred → booked; attending the first time moves booked → active).
     """
+    if to_status not in S.values:
+        raise ValidationError(_(MESSAGE_UNKNOWN_STATUS), code="unknown_status")
     if to_status not in TRANSITIONS[pathway.status]:
         raise InvalidTransition(pathway.status, to_status)
     if to_status == S.DROPPED_OUT and dropout_reason is None:
@@ -90,6 +98,10 @@ def apply_transition(
     if to_status in CLOSED_STATUSES:
         pathway.ended_at = at
         fields.append("ended_at")
+        # A closed pathway must not keep holding the therapist's future times.
+        Appointment.objects.filter(
+            pathway=pathway, status=AppointmentStatus.BOOKED, start__gte=at
+        ).update(status=AppointmentStatus.CANCELLED)
     if to_status == S.DROPPED_OUT:
         pathway.dropout_reason = dropout_reason
         fields.append("dropout_reason")

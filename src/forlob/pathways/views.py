@@ -16,17 +16,14 @@ from forlob.access.services import get_for_actor
 from forlob.core.forms import first_error
 from forlob.pathways.forms import AssignForm, TransitionForm
 from forlob.pathways.models import Pathway, PathwayStatus
-from forlob.pathways.services import allowed_transitions, pathway_assign, pathway_transition
+from forlob.pathways.services import (
+    MANUAL_TRANSITIONS,
+    allowed_transitions,
+    pathway_assign,
+    pathway_transition,
+)
 from forlob.scheduling.forms import BookingForm
 from forlob.scheduling.selectors import free_slots, therapists_for
-
-# Transitions a user makes by hand; booked and active follow from booking and attendance.
-MANUAL_TRANSITIONS = (
-    PathwayStatus.ACTIVE,
-    PathwayStatus.COMPLETED,
-    PathwayStatus.DROPPED_OUT,
-    PathwayStatus.CANCELLED,
-)
 
 APPOINTMENT_ACTION_LABELS = [
     ("attended", _lazy("Attended")),

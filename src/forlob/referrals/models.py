@@ -142,7 +142,7 @@ class Referral(models.Model):
     reject_reason = models.CharField(
         _("reason"), max_length=30, choices=RejectReason.choices, blank=True
     )
-    # Identifier of the sending system (e.g. a FHIR ServiceRequest identifier) for idempotent import.
+    # The sending system's identifier (e.g. a FHIR ServiceRequest identifier): idempotent import.
     external_id = models.CharField(
         _("external identifier"), max_length=200, null=True, blank=True, unique=True
     )
@@ -167,7 +167,7 @@ class Referral(models.Model):
 
     @property
     def arrived_after_discharge(self) -> bool:
-        """The plan reached us after the citizen had left hospital (the clock was already running)."""
+        """The plan reached us after discharge: the clock was already running."""
         return bool(self.discharge_date and self.received_date > self.discharge_date)
 
     def days_left(self, today: date) -> int | None:

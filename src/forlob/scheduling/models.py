@@ -51,6 +51,9 @@ class WorkingHours(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
 
 class Absence(models.Model):
     class Kind(models.TextChoices):
@@ -79,6 +82,9 @@ class Absence(models.Model):
                 name="absence_end_not_before_start",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start_date}–{self.end_date}"
 
 
 class AppointmentStatus(models.TextChoices):

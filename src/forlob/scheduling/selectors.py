@@ -81,7 +81,8 @@ def free_slots(
     while day <= last_day and len(slots) < limit:
         if day not in absent_days:
             for wh in sorted(hours_by_day.get(day.weekday(), []), key=lambda h: h.start_time):
-                location = wh.location or default_location
+                location = wh.location if wh.location and wh.location.is_active else None
+                location = location or default_location
                 if location is None:
                     continue
                 open_from = max(wh.start_time, location.opens_at)

@@ -1,0 +1,122 @@
+"""Every URL of the app, in one place: what it shows and who may use it.
+
+tests/access/test_access.py runs the negative tests over these lists, and tests/test_urls.py
+fails when the URL configuration has a pattern that is neither here nor explicitly exempt
+(zulip's "Some URLs are untested!" idea). Adding a view means adding it here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.urls import reverse
+
+from tests.helpers import TODAY
+
+if TYPE_CHECKING:
+    from tests.conftest import Case
+
+TUESDAY = TODAY + timedelta(days=1)
+
+
+def _no_data(case: Case) -> dict[str, object]:
+    return {}
+
+
+@dataclass(frozen=True)
+class CitizenUrl:
+    """A URL that reads or changes one citizen's data, addressed by an object id."""
+
+    name: str
+    method: str  # the one method it accepts: "get" or "post"
+    target: str  # the Case attribute whose pk goes in the URL
+    kwarg: str = "pk"
+    extra: tuple[tuple[str, str], ...] = ()
+    # A valid body for the allowed actor, so a refusal is never just "the form was invalid".
+    data: Callable[[Case], dict[str, object]] = field(default=_no_data, compare=False)
+
+    @property
+    def id(self) -> str:
+        suffix = "".join(f"[{v}]" for _, v in self.extra)
+        return f"{self.method.upper()} {self.name}{suffix}"
+
+    def url(self, case: Case, pk: object = None) -> str:
+        value = getattr(case, self.target).pk if pk is None else pk
+        return reverse(self.name, kwargs={self.kwarg: value, **dict(self.extra)})
+
+    def raw_url(self, case: Case, pk: str) -> str:
+        """The URL with ``pk`` pasted in as text (for ids the resolver must refuse)."""
+        placeholder = 987654321
+        return self.url(case, placeholder).replace(str(placeholder), pk)
+
+
+@dataclass(frozen=True)
+class PageUrl:
+    """A page without an object id (lists, forms, the overview)."""
+
+    name: str
+    methods: tuple[str, ...]
+    shows_citizens: bool  # lists or searches citizens: a care role is needed
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    def url(self) -> str:
+        return reverse(self.name)
+
+
+def _booking(case: Case) -> dict[str, object]:
+    return {
+        "staff": case.appointment.staff_id,
+        "location": case.appointment.location_id,
+        "date": TUESDAY.isoformat(),
+        "time": "13:00",
+        "duration_minutes": 60,
+    }
+
+
+CITIZEN_URLS: tuple[CitizenUrl, ...] = (
+    CitizenUrl("citizens:detail", "get", "citizen"),
+    CitizenUrl("citizens:add_note", "post", "citizen", data=lambda c: {"text": "Ringede op."}),
+    CitizenUrl("referrals:detail", "get", "referral"),
+    CitizenUrl(
+        "referrals:create_pathway",
+        "post",
+        "pending",
+        data=lambda c: {"responsible": c.appointment.staff_id},
+    ),
+    CitizenUrl("referrals:reject", "post", "pending", data=lambda c: {"reason": "sent_in_error"}),
+    CitizenUrl("pathways:detail", "get", "pathway"),
+    CitizenUrl("pathways:transition", "post", "pathway", data=lambda c: {"to_status": "cancelled"}),
+    CitizenUrl("pathways:assign", "post", "pathway", data=lambda c: {"responsible": ""}),
+    CitizenUrl("pathways:book", "post", "pathway", kwarg="pathway_pk", data=_booking),
+    *(
+        CitizenUrl("scheduling:appointment_action", "post", "appointment", extra=(("action", a),))
+        for a in ("decline", "cancel", "attended", "no_show")
+    ),
+)
+
+PAGE_URLS: tuple[PageUrl, ...] = (
+    PageUrl("home", ("get",), shows_citizens=False),
+    PageUrl("referrals:inbox", ("get",), shows_citizens=True),
+    PageUrl("referrals:create", ("get", "post"), shows_citizens=True),
+    PageUrl("citizens:search", ("get", "post"), shows_citizens=True),
+    PageUrl("scheduling:day", ("get",), shows_citizens=True),
+)
+
+# Not citizen data, or guarded by something else; each with the reason.
+EXEMPT_NAMES: dict[str, str] = {
+    "login": "the login page must answer anonymous users",
+    "logout": "ends the session; shows no data",
+}
+EXEMPT_NAMESPACES: dict[str, str] = {
+    "admin": "Django's admin: its own login and is_staff/permission checks",
+}
+
+COVERED_NAMES: frozenset[str] = frozenset(u.name for u in CITIZEN_URLS) | frozenset(
+    p.name for p in PAGE_URLS
+)
