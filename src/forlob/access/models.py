@@ -51,3 +51,54 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.operation} {self.outcome}"
+
+
+class BreakGlassAccess(models.Model):
+    """An emergency read outside the user's current relations ("break the glass").
+
+    Allowed for a limited time with a mandatory reason; every grant waits for review by an
+    administrator, who confirms it was justified or marks it for follow-up.
+    """
+
+    class Review(models.TextChoices):
+        PENDING = "pending", _("Awaiting review")
+        JUSTIFIED = "justified", _("Justified")
+        NOT_JUSTIFIED = "not_justified", _("Not justified")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="break_glass_grants",
+        verbose_name=_("user"),
+    )
+    citizen = models.ForeignKey(
+        "citizens.Citizen",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("citizen"),
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    granted_at = models.DateTimeField(_("granted"), db_index=True)
+    expires_at = models.DateTimeField(_("expires"))
+    review = models.CharField(
+        _("review"), max_length=20, choices=Review.choices, default=Review.PENDING, db_index=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_note = models.CharField(_("review note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("emergency access")
+        verbose_name_plural = _("emergency accesses")
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["actor", "citizen", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.granted_at:%Y-%m-%d %H:%M} {self.actor_id} → {self.citizen_id}"

@@ -155,6 +155,7 @@ class Referral(models.Model):
         verbose_name=_("registered by"),
     )
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("referral")

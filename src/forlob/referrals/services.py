@@ -6,6 +6,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -136,7 +137,8 @@ def referral_reject(*, actor: User, referral: Referral, reason: str) -> Referral
         raise ValidationError({"reason": _(MESSAGE_REQUIRED)})
     referral.status = Referral.Status.REJECTED
     referral.reject_reason = reason
-    referral.save(update_fields=["status", "reject_reason"])
+    referral.closed_at = timezone.now()
+    referral.save(update_fields=["status", "reject_reason", "closed_at"])
     audit_record(
         actor=actor,
         kind=AccessLog.Kind.WRITE,
