@@ -201,3 +201,7 @@ LOGGING = {
 # How many days after a pathway closes its team may still read the record (Sundhedsloven §42 a:
 # current treatment, plus the follow-up that naturally belongs to it).
 FORLOB_ACCESS_GRACE_DAYS = envint("FORLOB_ACCESS_GRACE_DAYS", 30)
+# How long an emergency read outside the user's relations ("break the glass") stays open.
+FORLOB_BREAK_GLASS_HOURS = envint("FORLOB_BREAK_GLASS_HOURS", 8)
+# How long audit entries are kept before `forlob purge-audit` may remove them (default 5 years).
+FORLOB_AUDIT_RETENTION_DAYS = envint("FORLOB_AUDIT_RETENTION_DAYS", 5 * 365)

@@ -70,6 +70,16 @@ class Pathway(models.Model):
         related_name="pathways",
         verbose_name=_("team"),
     )
+    # The provider delivering the pathway when it is not the municipality's own unit (free
+    # choice: a private clinic for a GOP, a private home-care provider for everyday rehab).
+    provider = models.ForeignKey(
+        "core.Provider",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pathways",
+        verbose_name=_("provider"),
+    )
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
