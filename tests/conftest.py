@@ -29,6 +29,7 @@ from forlob.pathways.services import pathway_create_from_referral
 from forlob.referrals.models import Referral
 from forlob.scheduling.models import Appointment
 from forlob.scheduling.services import appointment_book
+from tests import figures
 from tests.factories import (
     CitizenFactory,
     CompetencyFactory,
@@ -53,6 +54,16 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 settings.load_profile("forlob")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    figures.configure(config)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    figures.summary(terminalreporter, config)
 
 
 def seed_reference_data() -> None:

@@ -10,13 +10,20 @@ from collections.abc import Iterable
 from datetime import date, time, timedelta
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from forlob.citizens import cpr as cprlib
 from forlob.citizens.models import Citizen
 from forlob.core.choices import DiagnosisArea, GopLevel, Profession, Role
 from forlob.core.models import Competency, Location, Municipality, RoleAssignment, Team, Unit, User
-from forlob.pathways.models import DropoutReason, Pathway, PathwayStatus, PathwayTransition
+from forlob.pathways.models import (
+    CLOSED_STATUSES,
+    DropoutReason,
+    Pathway,
+    PathwayStatus,
+    PathwayTransition,
+)
 from forlob.referrals import rules
 from forlob.referrals.models import Referral, ReferralType
 from forlob.scheduling.models import Absence, Appointment, WorkingHours
@@ -288,6 +295,9 @@ class PathwayFactory(DjangoModelFactory):
     status = PathwayStatus.REFERRED
     responsible = None
     team = None
+    ended_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status in CLOSED_STATUSES else None
+    )
 
     @factory.post_generation
     def history(obj: Pathway, create: bool, extracted: object, **kwargs: object) -> None:

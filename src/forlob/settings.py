@@ -8,6 +8,7 @@ instead of silently falling back (healthchecks' ``envbool`` idea).
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -73,6 +74,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # only for its templates and static files: the API docs page works offline
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "forlob.core",
     "forlob.access",
     "forlob.citizens",
@@ -90,10 +95,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After the login check: a password-only session reaches nothing but the OTP pages.
+    "forlob.core.middleware.RequireVerifiedSessionMiddleware",
+    # Last, as django-axes requires: turns a locked-out login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "forlob.urls"
@@ -152,7 +162,43 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-SESSION_COOKIE_AGE = envint("FORLOB_SESSION_SECONDS", 8 * 3600)
+# Login hardening for health data ---------------------------------------------------------
+FORLOB_DEMO = DEMO
+# Second factor (TOTP app, django-otp) for every staff user outside the demo; the demo and the
+# tests log in with a password only, and tests switch it on with override_settings.
+FORLOB_REQUIRE_2FA = envbool("FORLOB_REQUIRE_2FA", not DEMO)
+OTP_TOTP_ISSUER = "Forløb"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret key
+
+# django-axes: after FORLOB_LOGIN_FAILURE_LIMIT wrong passwords for one user name from one client
+# address, that pair is locked out for FORLOB_LOGIN_COOLOFF_MINUTES. Its AccessAttempt,
+# AccessLog and AccessFailureLog tables (in the admin) are the record of logins and failures;
+# forlob.access's AccessLog is for citizen data only.
+AUTHENTICATION_BACKENDS = [
+    "forlob.core.auth_backends.LockoutBackend",  # an AxesStandaloneBackend; must come first
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("FORLOB_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("FORLOB_LOGIN_COOLOFF_MINUTES", 30))
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME.total_seconds() <= 0:
+    raise ImproperlyConfigured(
+        "FORLOB_LOGIN_FAILURE_LIMIT and FORLOB_LOGIN_COOLOFF_MINUTES must be positive"
+    )
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A locked-out pair stays locked for the cool-off counted from the last real failure, so the
+# page can say how long; further attempts meanwhile do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "forlob.core.auth_views.lockout"
+# The client address is REMOTE_ADDR only: an X-Forwarded-For header can be forged to dodge the
+# lockout. Behind a reverse proxy, have the WSGI server set REMOTE_ADDR from the proxy's header
+# (waitress: trusted_proxy).
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# An idle session ends after FORLOB_SESSION_IDLE_MINUTES: each request moves the expiry forward
+# (SESSION_SAVE_EVERY_REQUEST), and the cookie dies with the browser.
+SESSION_COOKIE_AGE = envint("FORLOB_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -160,13 +206,29 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Origins (scheme://host[:port]) a form may be posted from, e.g. https://forlob.randers.dk.
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("FORLOB_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"FORLOB_CSRF_TRUSTED_ORIGINS entries need a scheme (https://...), got {_origin!r}"
+        )
 if not DEMO:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host- cookies are only accepted over HTTPS, for this exact host, path /.
+    SESSION_COOKIE_NAME = "__Host-forlob_session"
+    CSRF_COOKIE_NAME = "__Host-forlob_csrftoken"
     SECURE_SSL_REDIRECT = envbool("FORLOB_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = envint("FORLOB_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    if envbool("FORLOB_BEHIND_TLS_PROXY", False):
+        # Only when a proxy terminates TLS and always sets this header itself.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "da"
 # The UI is Danish whatever language the browser asks for (English msgids, Danish catalogue).
@@ -189,11 +251,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_cpr": {"()": "forlob.core.logging.RedactCprFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_cpr"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("FORLOB_LOG_LEVEL", "INFO")},
     "loggers": {
         # Request logs carry URLs only; CPR numbers never appear in URLs (search is a POST).
         "django.request": {"level": "WARNING"},
+        # Failures and lockouts are warnings; every success is in axes' AccessLog table anyway.
+        "axes": {"level": "WARNING"},
     },
 }
 

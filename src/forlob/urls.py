@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from forlob.api import urls as api_urls
+from forlob.core import auth_views as otp_views
+from forlob.core import token_views
 from forlob.core import views as core_views
 
 urlpatterns = [
@@ -12,9 +15,15 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/two-factor/setup/", otp_views.otp_setup, name="otp_setup"),
+    path("login/two-factor/", otp_views.otp_verify, name="otp_verify"),
     path("referrals/", include("forlob.referrals.urls")),
     path("citizens/", include("forlob.citizens.urls")),
     path("pathways/", include("forlob.pathways.urls")),
     path("calendar/", include("forlob.scheduling.urls")),
+    path("audit/", include("forlob.access.urls")),
+    path("api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke/", token_views.api_token_revoke_view, name="api_token_revoke"),
+    path("api/v1/", api_urls()),
     path("admin/", admin.site.urls),
 ]

@@ -27,7 +27,7 @@ from tests.helpers import counts, urls_in
 pytestmark = pytest.mark.usefixtures("frozen")
 
 GET_URLS = [u for u in CITIZEN_URLS if u.method == "get"]
-POST_URLS = [u for u in CITIZEN_URLS if u.method == "post"]
+POST_URLS = [u for u in CITIZEN_URLS if u.method == "post" and u.writes]
 
 
 def ids(urls):
@@ -268,8 +268,14 @@ def test_search_is_post_only_for_queries(client_for, case, therapist):
 
     response = c.post(reverse("citizens:search"), {"query": case.citizen.cpr})
     assert response.context["results"] == [case.citizen]
-    [log] = new_logs(before)
-    assert (log.kind, log.outcome, log.citizen_id) == ("search", "allowed", None)
+    search, shown = new_logs(before)
+    assert (search.kind, search.outcome, search.citizen_id) == ("search", "allowed", None)
+    # Each citizen in the result list is a read the citizen can later see in the insight report.
+    assert (shown.kind, shown.operation, shown.citizen_id) == (
+        "read",
+        "citizen_search_result",
+        case.citizen.pk,
+    )
     # The search form posts to itself: no query string.
     assert 'method="post"' in response.content.decode()
 

@@ -35,6 +35,8 @@ class CitizenUrl:
     target: str  # the Case attribute whose pk goes in the URL
     kwarg: str = "pk"
     extra: tuple[tuple[str, str], ...] = ()
+    # False for a POST that only reads (emergency access): a read-only role may use it.
+    writes: bool = True
     # A valid body for the allowed actor, so a refusal is never just "the form was invalid".
     data: Callable[[Case], dict[str, object]] = field(default=_no_data, compare=False)
 
@@ -82,6 +84,13 @@ def _booking(case: Case) -> dict[str, object]:
 CITIZEN_URLS: tuple[CitizenUrl, ...] = (
     CitizenUrl("citizens:detail", "get", "citizen"),
     CitizenUrl("citizens:add_note", "post", "citizen", data=lambda c: {"text": "Ringede op."}),
+    CitizenUrl(
+        "citizens:emergency_access",
+        "post",
+        "citizen",
+        writes=False,
+        data=lambda c: {"reason": "Akut henvendelse fra vagtlæge om igangværende forløb."},
+    ),
     CitizenUrl("referrals:detail", "get", "referral"),
     CitizenUrl(
         "referrals:create_pathway",
@@ -112,11 +121,34 @@ PAGE_URLS: tuple[PageUrl, ...] = (
 EXEMPT_NAMES: dict[str, str] = {
     "login": "the login page must answer anonymous users",
     "logout": "ends the session; shows no data",
+    "otp_setup": "second login step, the user's own TOTP device; tests/core/test_auth.py",
+    "otp_verify": "second login step, no data; tests/core/test_auth.py",
+    "api_tokens": "the user's own API tokens; no citizen data (tests/api/test_auth.py)",
+    "api_token_revoke": "revokes one of the user's own tokens; another's is 404 "
+    "(tests/api/test_auth.py)",
 }
 EXEMPT_NAMESPACES: dict[str, str] = {
     "admin": "Django's admin: its own login and is_staff/permission checks",
+    "api": "the JSON API answers 401/403/404/422 in JSON instead of login redirects; "
+    "tests/api/test_endpoints.py runs the same negative tests on every operation and fails "
+    "when the OpenAPI schema has an operation its matrix lacks; test_fuzz.py fuzzes them all",
 }
 
-COVERED_NAMES: frozenset[str] = frozenset(u.name for u in CITIZEN_URLS) | frozenset(
-    p.name for p in PAGE_URLS
+# Citizen data for administrators only (the audit log names citizens): 403 for every other role,
+# so the generic matrix above (which expects care roles to get 200) does not fit; each is run
+# through the same negative tests (anonymous, every other role, wrong method, another
+# municipality's id) in the test module named.
+ADMIN_CITIZEN_URLS: dict[str, str] = {
+    "audit:log": "tests/access/test_audit_views.py",
+    "audit:export_csv": "tests/access/test_audit_views.py",
+    "audit:export_xlsx": "tests/access/test_audit_views.py",
+    "audit:break_glass": "tests/access/test_audit_views.py",
+    "audit:break_glass_review": "tests/access/test_audit_views.py (another municipality's → 404)",
+    "audit:insight": "tests/access/test_insight.py (CPR by POST only)",
+}
+
+COVERED_NAMES: frozenset[str] = (
+    frozenset(u.name for u in CITIZEN_URLS)
+    | frozenset(p.name for p in PAGE_URLS)
+    | frozenset(ADMIN_CITIZEN_URLS)
 )

@@ -16,7 +16,7 @@ PASSWORD = "journey-pass-2026"
 
 
 @pytest.fixture
-def therapist(transactional_db: None) -> User:
+def therapist(reference_data: None) -> User:
     municipality = Municipality.objects.create(name="Randers Kommune", code="730")
     unit = Unit.objects.create(municipality=municipality, name="Genoptræning")
     team = Team.objects.create(unit=unit, name="Team Ortopædi")

@@ -131,7 +131,7 @@ def test_disallowed_transition_raises_and_changes_nothing(
     assert counts(PathwayTransition, AccessLog) == before
     fresh = Pathway.objects.get(pk=pathway.pk)
     assert fresh.status == from_status
-    assert fresh.ended_at is None
+    assert fresh.ended_at == pathway.ended_at
     assert fresh.dropout_reason is None
 
 

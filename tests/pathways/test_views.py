@@ -9,6 +9,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from forlob.access.models import AccessLog
+from forlob.core.models import Provider
 from forlob.pathways.models import Pathway, PathwayStatus, PathwayTransition
 from forlob.pathways.services import MESSAGE_REASON_REQUIRED
 from forlob.scheduling.models import Appointment
@@ -333,3 +334,18 @@ def test_closing_a_pathway_frees_its_future_times(client_for, therapist, org_a, 
     other = PathwayFactory(referral__citizen__municipality=org_a.municipality)
     response = c.post(reverse("pathways:book", args=[other.pk]), booking(therapist, org_a))
     assert response.status_code == 302  # Tuesday 10:00, the closed pathway's old time
+
+
+def test_assign_records_the_provider_the_citizen_chose(client_for, therapist, org_a, pathway):
+    chosen = Provider.objects.create(
+        municipality=org_a.municipality, name="Fysio Privat", kind=Provider.Kind.PRIVATE
+    )
+    c = client_for(therapist)
+    response = c.post(
+        reverse("pathways:assign", args=[pathway.pk]),
+        {"responsible": therapist.pk, "team": org_a.team.pk, "provider": chosen.pk},
+    )
+    assert response.status_code == 302
+    pathway.refresh_from_db()
+    assert pathway.provider == chosen
+    assert "Fysio Privat" in c.get(reverse("pathways:detail", args=[pathway.pk])).content.decode()

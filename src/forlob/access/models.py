@@ -7,6 +7,32 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AppendOnlyError(Exception):
+    """Someone tried to change or remove an audit entry through the application.
+
+    The log is evidence (Sundhedsloven: the citizen may ask who looked): rows are only ever added.
+    Old rows leave only through ``forlob purge-audit`` (access/retention.py), which bypasses the
+    ORM on purpose. The database refuses the same with triggers (migration 0004).
+    """
+
+
+class AccessLogQuerySet(models.QuerySet["AccessLog"]):
+    """Reads and inserts as usual; bulk changes and deletes refuse."""
+
+    def update(self, **kwargs: object) -> int:
+        raise AppendOnlyError("The access log is append-only: update() refused.")
+
+    def bulk_update(self, objs: object, fields: object, batch_size: int | None = None) -> int:
+        raise AppendOnlyError("The access log is append-only: bulk_update() refused.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(
+            "The access log is append-only: delete() refused (old rows: forlob purge-audit)."
+        )
+
+    delete.queryset_only = True  # type: ignore[attr-defined]  # as Django's: not on the manager
+
+
 class AccessLog(models.Model):
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", _("Allowed")
@@ -43,6 +69,8 @@ class AccessLog(models.Model):
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
 
+    objects = AccessLogQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
@@ -51,6 +79,15 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.operation} {self.outcome}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # A row that came from the database is never written back: no corrections, no updates.
+        if not self._state.adding:
+            raise AppendOnlyError("The access log is append-only: an entry cannot be changed.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The access log is append-only: an entry cannot be deleted.")
 
 
 class BreakGlassAccess(models.Model):

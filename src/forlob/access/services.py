@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from forlob.access.models import AccessLog
-from forlob.access.policy import Action, can, citizens_in_scope
+from forlob.access.models import AccessLog, BreakGlassAccess
+from forlob.access.policy import Action, can, citizens_in_scope, may_break_glass
 
 if TYPE_CHECKING:
     from forlob.citizens.models import Citizen
     from forlob.core.models import User
 
 M = TypeVar("M", bound=Model)
+
+
+MESSAGE_REASON_TOO_SHORT = gettext_noop(
+    "Write why you need access now (at least %(min)d characters); it is reviewed afterwards."
+)
+BREAK_GLASS_REASON_MIN = 15
+
+
+def _actor_fields(actor: User) -> dict[str, object]:
+    return {
+        "actor": actor if actor.is_authenticated else None,
+        "actor_name": (actor.get_username() if actor.is_authenticated else "anonymous")[:200],
+        "actor_roles": ",".join(sorted(getattr(actor, "role_codes", ())))[:200],
+    }
 
 
 def audit_record(
@@ -31,9 +52,7 @@ def audit_record(
 ) -> AccessLog:
     """Append one audit row. Call it inside the transaction of the write it documents."""
     return AccessLog.objects.create(
-        actor=actor if actor.is_authenticated else None,
-        actor_name=(actor.get_username() if actor.is_authenticated else "anonymous")[:200],
-        actor_roles=",".join(sorted(getattr(actor, "role_codes", ())))[:200],
+        **_actor_fields(actor),
         citizen_id=citizen.pk if citizen is not None else citizen_id,
         kind=kind,
         operation=operation[:100],
@@ -41,6 +60,29 @@ def audit_record(
         object_id=str(getattr(obj, "pk", "") or "") if obj is not None else "",
         outcome=outcome,
         reason=reason[:500],
+    )
+
+
+def audit_reads(*, actor: User, operation: str, objects: Iterable[Model]) -> None:
+    """One allowed read row per object shown in a list (each names one citizen's data).
+
+    Lists such as the intake inbox or a day calendar show names and masked CPR numbers; every
+    citizen shown is a read the citizen may later ask about. One INSERT for the whole list.
+    """
+    from forlob.citizens.models import Citizen
+
+    fields = _actor_fields(actor)
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            **fields,
+            citizen_id=obj.pk if isinstance(obj, Citizen) else obj.citizen_id,
+            kind=AccessLog.Kind.READ,
+            operation=operation[:100],
+            object_type=type(obj).__name__,
+            object_id=str(obj.pk),
+            outcome=AccessLog.Outcome.ALLOWED,
+        )
+        for obj in objects
     )
 
 
@@ -113,3 +155,48 @@ def citizen_get_for_actor(*, actor: User, citizen_id: int, operation: str) -> Ci
         operation=operation,
         citizen_field="",
     )
+
+
+def break_glass(
+    *, actor: User, citizen: Citizen, reason: str, now: datetime | None = None
+) -> BreakGlassAccess:
+    """Open a citizen's record outside the actor's relations, for a limited time and a reason.
+
+    Not atomic as a whole on purpose: a refusal's audit row must survive the 404.
+    Refused (404, audited as denied) for users who may not break the glass or citizens of another
+    municipality, exactly as a missing citizen. The grant is flagged for an administrator's review.
+    """
+    now = now or timezone.now()
+    if not may_break_glass(actor, citizen):
+        audit_record(
+            actor=actor,
+            kind=AccessLog.Kind.READ,
+            operation="break_glass",
+            outcome=AccessLog.Outcome.DENIED,
+            citizen=citizen,
+            reason="not allowed to break the glass",
+        )
+        raise Http404
+    reason = " ".join((reason or "").split())
+    if len(reason) < BREAK_GLASS_REASON_MIN:
+        raise ValidationError(
+            {"reason": _(MESSAGE_REASON_TOO_SHORT) % {"min": BREAK_GLASS_REASON_MIN}},
+            code="reason_too_short",
+        )
+    with transaction.atomic():
+        grant = BreakGlassAccess.objects.create(
+            actor=actor,
+            citizen=citizen,
+            reason=reason[:500],
+            granted_at=now,
+            expires_at=now + timedelta(hours=settings.FORLOB_BREAK_GLASS_HOURS),
+        )
+        audit_record(
+            actor=actor,
+            kind=AccessLog.Kind.READ,
+            operation="break_glass",
+            citizen=citizen,
+            obj=grant,
+            reason=reason,
+        )
+    return grant

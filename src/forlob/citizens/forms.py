@@ -12,3 +12,14 @@ class CitizenSearchForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need access now?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Emergency access is logged with your reason and reviewed by an administrator."
+        ),
+    )

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from forlob.access.models import AccessLog
-from forlob.access.policy import citizens_in_scope
+from forlob.access.policy import citizens_in_scope, may_break_glass
 from forlob.access.services import audit_record
 from forlob.citizens import cpr as cprlib
 from forlob.citizens.models import Citizen
@@ -39,6 +40,24 @@ def citizen_search(*, actor: User, query: str) -> QuerySet[Citizen]:
             qs = qs.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
     audit_record(actor=actor, kind=AccessLog.Kind.SEARCH, operation="citizen_search")
     return qs.order_by("last_name", "first_name")[:SEARCH_LIMIT]
+
+
+def citizen_outside_relations(*, actor: User, query: str) -> Citizen | None:
+    """The citizen with exactly this CPR number when the actor could break the glass for them.
+
+    Only an exact, valid CPR number finds a citizen outside the actor's relations (never a
+    name), only in the actor's own municipality, and only for users who may break the glass.
+    """
+    try:
+        digits = cprlib.parse(query or "").digits
+    except ValidationError:
+        return None
+    citizen = Citizen.objects.filter(cpr=digits, municipality_id=actor.municipality_id).first()
+    if citizen is None or not may_break_glass(actor, citizen):
+        return None
+    if citizens_in_scope(actor).filter(pk=citizen.pk).exists():
+        return None
+    return citizen
 
 
 @dataclass(frozen=True)

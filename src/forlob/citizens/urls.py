@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.search, name="search"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/notes/", views.add_note, name="add_note"),
+    path("<int:pk>/emergency-access/", views.emergency_access, name="emergency_access"),
 ]

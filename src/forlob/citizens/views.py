@@ -1,17 +1,25 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from forlob.access.policy import Action, can
-from forlob.access.services import citizen_get_for_actor, get_for_actor
-from forlob.citizens.forms import CitizenSearchForm, NoteForm
+from forlob.access.models import AccessLog
+from forlob.access.policy import Action, can, may_break_glass
+from forlob.access.services import (
+    audit_reads,
+    audit_record,
+    break_glass,
+    citizen_get_for_actor,
+    get_for_actor,
+)
+from forlob.citizens.forms import BreakGlassForm, CitizenSearchForm, NoteForm
 from forlob.citizens.models import Citizen
-from forlob.citizens.selectors import citizen_search, citizen_timeline
+from forlob.citizens.selectors import citizen_outside_relations, citizen_search, citizen_timeline
 from forlob.citizens.services import citizen_note_add
 from forlob.core.forms import add_service_errors
 
@@ -23,9 +31,56 @@ def search(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = CitizenSearchForm(request.POST or None)
     results = None
+    outside = None
     if request.method == "POST" and form.is_valid():
-        results = list(citizen_search(actor=request.user, query=form.cleaned_data["query"]))
-    return render(request, "citizens/search.html", {"form": form, "results": results})
+        query = form.cleaned_data["query"]
+        results = list(citizen_search(actor=request.user, query=query))
+        audit_reads(actor=request.user, operation="citizen_search_result", objects=results)
+        outside = citizen_outside_relations(actor=request.user, query=query)
+    return render(
+        request,
+        "citizens/search.html",
+        {
+            "form": form,
+            "results": results,
+            "outside": outside,
+            "break_glass_form": BreakGlassForm(),
+        },
+    )
+
+
+@require_POST
+def emergency_access(request: HttpRequest, pk: int) -> HttpResponse:
+    """Break the glass: open a record outside one's relations, with a reason that is reviewed.
+
+    The form sits on the search page next to a citizen found by exact CPR number; an invalid
+    reason re-shows it here with what was typed. Refusals look like a missing citizen (404).
+    """
+    citizen = Citizen.objects.filter(pk=pk).first()
+    form = BreakGlassForm(request.POST)
+    if citizen is not None and form.is_valid():
+        try:
+            break_glass(actor=request.user, citizen=citizen, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.warning(
+                request,
+                _("Emergency access is open for %(hours)d hours and will be reviewed.")
+                % {"hours": settings.FORLOB_BREAK_GLASS_HOURS},
+            )
+            return redirect("citizens:detail", pk=pk)
+    if citizen is None or not may_break_glass(request.user, citizen):
+        audit_record(
+            actor=request.user,
+            kind=AccessLog.Kind.READ,
+            operation="break_glass",
+            outcome=AccessLog.Outcome.DENIED,
+            citizen=citizen,
+            reason="not allowed to break the glass" if citizen else "no such object",
+        )
+        raise Http404
+    return render(request, "citizens/emergency_access.html", {"form": form, "pk": pk}, status=422)
 
 
 @require_GET

@@ -23,8 +23,12 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         ]
     if Action.REGISTER_REFERRAL in actions:
         items.append((reverse("referrals:create"), _("New referral")))
+    if Action.ADMINISTER in actions:
+        items.append((reverse("audit:log"), _("Access log")))
     if Action.ADMINISTER in actions or user.is_staff:
         items.append((reverse("admin:index"), _("Administration")))
+    if actions:  # someone the API would refuse everything needs no token
+        items.append((reverse("api_tokens"), _("API tokens")))
     path = request.path
     return {
         "nav_items": [

@@ -197,3 +197,34 @@ class Competency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_diagnosis_area_display()} ≤ {self.get_max_level_display()}"
+
+
+class ApiToken(models.Model):
+    """A personal API token (``Authorization: Bearer <token>``) for scripts and integrations.
+
+    The token is shown once, when it is made; we store only its SHA-256 hash, so a copy of the
+    database does not hand out working credentials. A random 256-bit token needs no salt or slow
+    hash: there is nothing to guess from the hash. ``prefix`` (the first characters) lets the
+    owner tell tokens apart in a list without revealing them. A token acts as its user, with the
+    user's roles and scope at the moment of each request; it stops working when it expires, is
+    revoked, or the user is deactivated.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

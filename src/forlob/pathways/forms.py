@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from forlob.core.models import Team, User
+from forlob.core.models import Provider, Team, User
 from forlob.pathways.models import DropoutReason, PathwayStatus
 from forlob.pathways.services import MANUAL_TRANSITIONS
 
@@ -15,6 +15,13 @@ class AssignForm(forms.Form):
     team = forms.ModelChoiceField(
         label=_("team"), queryset=Team.objects.none(), required=False, empty_label="—"
     )
+    provider = forms.ModelChoiceField(
+        label=_("delivered by"),
+        queryset=Provider.objects.none(),
+        required=False,
+        empty_label=_("the municipality's own unit"),
+        help_text=_("The provider the citizen chose, when it is not the municipality's own unit."),
+    )
 
     def __init__(
         self, *args: object, therapists: object, municipality_id: int | None, **kwargs: object
@@ -22,6 +29,9 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["responsible"].queryset = therapists
         self.fields["team"].queryset = Team.objects.filter(unit__municipality_id=municipality_id)
+        self.fields["provider"].queryset = Provider.objects.filter(
+            municipality_id=municipality_id, is_active=True
+        )
 
 
 class TransitionForm(forms.Form):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 
 from forlob.access.models import AccessLog
 from forlob.access.services import audit_record
-from forlob.core.models import Team, User
+from forlob.core.models import Provider, Team, User
 from forlob.pathways.models import (
     CLOSED_STATUSES,
     DropoutReason,
@@ -190,12 +190,19 @@ def pathway_transition(
 
 @transaction.atomic
 def pathway_assign(
-    *, actor: User, pathway: Pathway, responsible: User | None, team: Team | None
+    *,
+    actor: User,
+    pathway: Pathway,
+    responsible: User | None,
+    team: Team | None,
+    provider: Provider | None = None,
 ) -> Pathway:
+    """Who is responsible, which team, and which provider delivers (free choice)."""
     locked = Pathway.objects.select_for_update().get(pk=pathway.pk)
     locked.responsible = responsible
     locked.team = team
-    locked.save(update_fields=["responsible", "team"])
+    locked.provider = provider
+    locked.save(update_fields=["responsible", "team", "provider"])
     audit_record(
         actor=actor,
         kind=AccessLog.Kind.WRITE,

@@ -39,7 +39,13 @@ def get_pathway(
     return get_for_actor(
         actor=request.user,
         queryset=Pathway.objects.select_related(
-            "citizen", "referral", "pathway_type", "team", "responsible", "dropout_reason"
+            "citizen",
+            "referral",
+            "pathway_type",
+            "team",
+            "responsible",
+            "provider",
+            "dropout_reason",
         ),
         pk=pk,
         operation=operation,
@@ -103,7 +109,11 @@ def pathway_page(
             "assign_form": AssignForm(
                 therapists=therapists,
                 municipality_id=pathway.municipality_id,
-                initial={"responsible": pathway.responsible_id, "team": pathway.team_id},
+                initial={
+                    "responsible": pathway.responsible_id,
+                    "team": pathway.team_id,
+                    "provider": pathway.provider_id,
+                },
             ),
             "may_manage": can(request.user, Action.MANAGE_PATHWAY),
             "may_book": can(request.user, Action.BOOK),
@@ -153,6 +163,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
             pathway=pathway,
             responsible=form.cleaned_data["responsible"],
             team=form.cleaned_data["team"],
+            provider=form.cleaned_data["provider"],
         )
         messages.success(request, _("The responsible therapist has been changed."))
     else:

@@ -12,7 +12,9 @@ from django.utils.translation import gettext_noop
 
 from forlob.access.models import AccessLog
 from forlob.access.services import audit_record
+from forlob.citizens import cpr as cprlib
 from forlob.citizens.models import Citizen
+from forlob.citizens.services import citizen_register
 from forlob.core.models import Team, User
 from forlob.referrals import rules
 from forlob.referrals.models import Referral, ReferralType
@@ -21,6 +23,13 @@ MESSAGE_REQUIRED = gettext_noop("This field is required for this type of referra
 MESSAGE_RECEIVED_FUTURE = gettext_noop("The referral cannot be received in the future.")
 MESSAGE_DISCHARGE_FAR = gettext_noop("The discharge date lies more than 30 days in the future.")
 MESSAGE_NOT_NEW = gettext_noop("Only a new referral can be changed this way.")
+MESSAGE_CPR_ELSEWHERE = gettext_noop(
+    "This CPR number cannot be registered here. Contact the administrator."
+)
+MESSAGE_NAME_FOR_NEW_CITIZEN = gettext_noop("Required for a citizen who is not registered yet.")
+MESSAGE_NO_MUNICIPALITY = gettext_noop(
+    "Your user belongs to no municipality, so it cannot register referrals."
+)
 
 # Fields each referral type must have, beyond the common ones.
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -125,6 +134,71 @@ def referral_register(
         obj=referral,
     )
     return referral
+
+
+@transaction.atomic
+def referral_register_by_cpr(
+    *,
+    actor: User,
+    cpr: str,
+    referral_type: ReferralType,
+    received_date: date,
+    today: date,
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    sender: str = "",
+    team: Team | None = None,
+    diagnosis_text: str = "",
+    note: str = "",
+    **specific: object,
+) -> Referral:
+    """Register a referral for the citizen with this CPR number, registering the citizen if new.
+
+    Intake (the referral form, the API) knows the citizen only by CPR number. A citizen already
+    registered in the actor's municipality gets the referral; a number unknown everywhere is
+    registered here first, in the same transaction, and then needs a name; a number registered
+    in another municipality is refused without saying where (that would leak who lives where).
+    """
+    if actor.municipality_id is None:
+        raise ValidationError(_(MESSAGE_NO_MUNICIPALITY), code="no_municipality")
+    try:
+        digits = cprlib.parse(cpr).digits
+    except ValidationError as exc:
+        raise ValidationError({"cpr": exc.messages}) from None
+    # Intake identifies the citizen by CPR within the municipality; registering the referral is
+    # what creates the care relation.
+    citizen = Citizen.objects.filter(cpr=digits, municipality_id=actor.municipality_id).first()
+    if citizen is None:
+        if Citizen.objects.filter(cpr=digits).exists():
+            raise ValidationError({"cpr": _(MESSAGE_CPR_ELSEWHERE)})
+        missing = {
+            f: _(MESSAGE_NAME_FOR_NEW_CITIZEN)
+            for f, value in (("first_name", first_name), ("last_name", last_name))
+            if not value.strip()
+        }
+        if missing:
+            raise ValidationError(missing)
+        citizen = citizen_register(
+            actor=actor,
+            cpr=digits,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            municipality=actor.municipality,
+        )
+    return referral_register(
+        actor=actor,
+        citizen=citizen,
+        referral_type=referral_type,
+        received_date=received_date,
+        today=today,
+        sender=sender,
+        team=team,
+        diagnosis_text=diagnosis_text,
+        note=note,
+        **specific,
+    )
 
 
 @transaction.atomic

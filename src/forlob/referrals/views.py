@@ -4,18 +4,14 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
-from forlob.access.policy import Action, can, citizens_in_scope
-from forlob.access.services import get_for_actor
-from forlob.citizens.models import Citizen
-from forlob.citizens.services import citizen_register
+from forlob.access.policy import Action, can
+from forlob.access.services import audit_reads, get_for_actor
 from forlob.core.choices import DiagnosisArea
 from forlob.core.forms import add_service_errors, first_error
 from forlob.pathways.forms import AssignForm
@@ -23,12 +19,12 @@ from forlob.pathways.services import pathway_create_from_referral
 from forlob.referrals import selectors
 from forlob.referrals.forms import ReferralForm, RejectForm
 from forlob.referrals.models import Referral, ReferralType
-from forlob.referrals.services import referral_register, referral_reject
-from forlob.scheduling.selectors import therapists_for
-
-MESSAGE_CPR_ELSEWHERE = gettext_noop(
-    "This CPR number cannot be registered here. Contact the administrator."
+from forlob.referrals.services import (
+    MESSAGE_CPR_ELSEWHERE,  # noqa: F401 (tests import it here)
+    referral_register_by_cpr,
+    referral_reject,
 )
+from forlob.scheduling.selectors import therapists_for
 
 
 def _require(request: HttpRequest, action: Action) -> None:
@@ -76,6 +72,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             actor=request.user, referral_type=referral_type, diagnosis_area=area
         )
     )
+    # Each referral listed names a citizen: a read the citizen can later see in the insight report.
+    audit_reads(actor=request.user, operation="referral_inbox", objects=referrals)
     rows = [_inbox_row(r, today) for r in referrals]
     return render(
         request,
@@ -102,38 +100,21 @@ def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                citizen = citizens_in_scope(actor).filter(cpr=data["cpr"]).first()
-                if citizen is None:
-                    if Citizen.objects.filter(cpr=data["cpr"]).exists():
-                        raise ValidationError({"cpr": _(MESSAGE_CPR_ELSEWHERE)})
-                    missing = {
-                        f: _("Required for a citizen who is not registered yet.")
-                        for f in ("first_name", "last_name")
-                        if not data[f].strip()
-                    }
-                    if missing:
-                        raise ValidationError(missing)
-                    citizen = citizen_register(
-                        actor=actor,
-                        cpr=data["cpr"],
-                        first_name=data["first_name"],
-                        last_name=data["last_name"],
-                        phone=data["phone"],
-                        municipality=actor.municipality,
-                    )
-                referral = referral_register(
-                    actor=actor,
-                    citizen=citizen,
-                    referral_type=data["referral_type"],
-                    received_date=data["received_date"],
-                    today=timezone.localdate(),
-                    sender=data["sender"],
-                    team=data["team"],
-                    diagnosis_text=data["diagnosis_text"],
-                    note=data["note"],
-                    **{f: data[f] for f in ReferralForm.type_specific},
-                )
+            referral = referral_register_by_cpr(
+                actor=actor,
+                cpr=data["cpr"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                phone=data["phone"],
+                referral_type=data["referral_type"],
+                received_date=data["received_date"],
+                today=timezone.localdate(),
+                sender=data["sender"],
+                team=data["team"],
+                diagnosis_text=data["diagnosis_text"],
+                note=data["note"],
+                **{f: data[f] for f in ReferralForm.type_specific},
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
-from forlob.access.models import AccessLog
-from forlob.access.policy import Action, can
-from forlob.access.services import audit_record, get_for_actor
+from forlob.access.policy import Action, can, citizens_in_scope
+from forlob.access.services import audit_reads, get_for_actor
 from forlob.core.forms import add_service_errors, first_error
 from forlob.pathways.views import get_pathway, pathway_page
 from forlob.scheduling.forms import BookingForm
@@ -109,15 +108,20 @@ def day(request: HttpRequest) -> HttpResponse:
     except ValueError:
         chosen = timezone.localdate()
     appointments = list(appointments_for_staff(staff=staff, day=chosen))
-    # The day list names citizens: each one shown is a read of that citizen's data.
+    # A colleague's day shows every busy time, but names only citizens the user has a care
+    # relation to; each citizen named is a read of that citizen's data.
+    visible = set(
+        citizens_in_scope(request.user)
+        .filter(pk__in={a.citizen_id for a in appointments})
+        .values_list("pk", flat=True)
+    )
     for appt in appointments:
-        audit_record(
-            actor=request.user,
-            kind=AccessLog.Kind.READ,
-            operation="calendar_day",
-            citizen_id=appt.citizen_id,
-            obj=appt,
-        )
+        appt.citizen_visible = appt.citizen_id in visible
+    audit_reads(
+        actor=request.user,
+        operation="calendar_day",
+        objects=[a for a in appointments if a.citizen_visible],
+    )
     return render(
         request,
         "scheduling/day.html",
