@@ -14,7 +14,6 @@ import time_machine
 from django.urls import reverse
 
 from forlob.access.models import AccessLog, BreakGlassAccess
-from forlob.access.services import BREAK_GLASS_REASON_MIN, MESSAGE_REASON_TOO_SHORT
 from forlob.access.policy import (
     ROLE_ACTIONS,
     ROLE_REACH,
@@ -24,6 +23,7 @@ from forlob.access.policy import (
     citizens_in_scope,
     reach_for,
 )
+from forlob.access.services import BREAK_GLASS_REASON_MIN, MESSAGE_REASON_TOO_SHORT
 from forlob.core.choices import Role
 from forlob.core.models import Provider
 from forlob.pathways.models import PathwayStatus
