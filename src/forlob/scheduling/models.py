@@ -87,6 +87,49 @@ class Absence(models.Model):
         return f"{self.get_kind_display()} {self.start_date}–{self.end_date}"
 
 
+class ExtraCapacity(models.Model):
+    """Extra bookable hours opened by a manager (e.g. holiday cover): working hours for one day.
+
+    Counted as working time by booking, free-time suggestions and the optimiser.
+    """
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="extra_capacity",
+        verbose_name=_("staff member"),
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
+    )
+    date = models.DateField(_("date"), db_index=True)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("to"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("extra capacity")
+        verbose_name_plural = _("extra capacity")
+        ordering = ["date", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")),
+                name="extra_capacity_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.date} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
     DECLINED = "declined", _("Declined by citizen")
