@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from forlob.access.models import AccessLog
 from forlob.core.models import Location, User
 from forlob.pathways.models import Pathway, PathwayStatus, PathwayTransition
-from forlob.scheduling.models import Appointment, AppointmentStatus
-from forlob.scheduling.selectors import SLOT_GRID_MINUTES, free_slots
+from forlob.scheduling.models import Appointment, AppointmentStatus, ExtraCapacity
+from forlob.scheduling.selectors import SLOT_GRID_MINUTES, free_slots, free_windows
 from forlob.scheduling.services import (
     MESSAGE_ABSENT,
     MESSAGE_DURATION,
@@ -571,3 +571,27 @@ def test_property_free_slots_are_never_refused(
                 ctx.book(slot.start, minutes, location=slot.location, now=not_before)
                 transaction.set_rollback(True)
         transaction.set_rollback(True)
+
+
+def test_extra_capacity_is_bookable_working_time(therapist, org_a, frozen):
+    """A manager's extra block on a Saturday makes that Saturday bookable, and only it."""
+    saturday = TODAY + timedelta(days=5)
+    assert saturday.weekday() == 5
+    start = at(saturday, 9)
+    assert calendar_problems(
+        staff=therapist, location=org_a.location, start=start, end=start + timedelta(hours=1)
+    )
+    ExtraCapacity.objects.create(
+        staff=therapist,
+        location=org_a.location,
+        date=saturday,
+        start_time=time(9),
+        end_time=time(12),
+    )
+    assert not calendar_problems(
+        staff=therapist, location=org_a.location, start=start, end=start + timedelta(hours=1)
+    )
+    windows = free_windows(
+        staff_ids=[therapist.pk], first_day=saturday, last_day=saturday, default_location=None
+    )
+    assert [(w.start, w.end, w.extra) for w in windows] == [(start, at(saturday, 12), True)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -10,7 +11,13 @@ from django.utils import timezone
 
 from forlob.core.choices import Role
 from forlob.core.models import Location, User
-from forlob.scheduling.models import BUSY_STATUSES, Absence, Appointment, WorkingHours
+from forlob.scheduling.models import (
+    BUSY_STATUSES,
+    Absence,
+    Appointment,
+    ExtraCapacity,
+    WorkingHours,
+)
 
 SLOT_GRID_MINUTES = 15
 
@@ -41,6 +48,118 @@ def _aware(day: date, at: time) -> datetime:
     return timezone.make_aware(datetime.combine(day, at))
 
 
+@dataclass(frozen=True)
+class Window:
+    """Free time of one staff member at one location (working hours or extra capacity, within
+    opening hours, minus absences and busy appointments)."""
+
+    staff_id: int
+    location_id: int
+    start: datetime
+    end: datetime
+    extra: bool = False
+
+
+def _subtract(
+    start: datetime, end: datetime, busy: list[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """[start, end) minus the busy intervals (sorted by start)."""
+    pieces = []
+    cursor = start
+    for b0, b1 in busy:
+        if b1 <= cursor or b0 >= end:
+            continue
+        if b0 > cursor:
+            pieces.append((cursor, b0))
+        cursor = max(cursor, b1)
+    if cursor < end:
+        pieces.append((cursor, end))
+    return pieces
+
+
+def free_windows(
+    *,
+    staff_ids: list[int],
+    first_day: date,
+    last_day: date,
+    default_location: Location | None,
+    not_before: datetime | None = None,
+) -> list[Window]:
+    """Every free stretch of the given staff between two days, with five queries in all.
+
+    Working hours repeat weekly; an ``ExtraCapacity`` block adds hours on one date. Each stretch
+    is cut to the location's opening hours, and absences and busy appointments are taken out.
+    A working-hours row without a location (or at an inactive one) uses ``default_location``.
+    """
+    hours: dict[tuple[int, int], list[WorkingHours]] = defaultdict(list)
+    for wh in WorkingHours.objects.filter(staff_id__in=staff_ids).select_related("location"):
+        hours[(wh.staff_id, wh.weekday)].append(wh)
+    extra: dict[tuple[int, date], list[ExtraCapacity]] = defaultdict(list)
+    for ec in ExtraCapacity.objects.filter(
+        staff_id__in=staff_ids, date__gte=first_day, date__lte=last_day
+    ).select_related("location"):
+        extra[(ec.staff_id, ec.date)].append(ec)
+    absent: set[tuple[int, date]] = set()
+    for ab in Absence.objects.filter(
+        staff_id__in=staff_ids, start_date__lte=last_day, end_date__gte=first_day
+    ):
+        d = max(ab.start_date, first_day)
+        while d <= min(ab.end_date, last_day):
+            absent.add((ab.staff_id, d))
+            d += timedelta(days=1)
+    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for staff_id, b0, b1 in (
+        Appointment.objects.filter(
+            staff_id__in=staff_ids,
+            status__in=BUSY_STATUSES,
+            start__lt=_aware(last_day + timedelta(days=1), time(0)),
+            end__gt=_aware(first_day, time(0)),
+        )
+        .order_by("start")
+        .values_list("staff_id", "start", "end")
+    ):
+        busy[staff_id].append((b0, b1))
+
+    windows: list[Window] = []
+    day = first_day
+    while day <= last_day:
+        for staff_id in sorted(staff_ids):
+            if (staff_id, day) in absent:
+                continue
+            stretches = [
+                (wh.start_time, wh.end_time, wh.location, False)
+                for wh in hours.get((staff_id, day.weekday()), [])
+            ] + [
+                (ec.start_time, ec.end_time, ec.location, True)
+                for ec in extra.get((staff_id, day), [])
+            ]
+            for t0, t1, location, is_extra in sorted(stretches, key=lambda x: (x[0], x[1])):
+                if location is None or not location.is_active:
+                    location = default_location
+                if location is None:
+                    continue
+                start = _aware(day, max(t0, location.opens_at))
+                end = _aware(day, min(t1, location.closes_at))
+                if not_before is not None:
+                    start = max(start, not_before)
+                if start >= end:
+                    continue
+                for w0, w1 in _subtract(start, end, busy.get(staff_id, [])):
+                    windows.append(Window(staff_id, location.pk, w0, w1, is_extra))
+        day += timedelta(days=1)
+    return windows
+
+
+def _grid_start(moment: datetime) -> datetime:
+    """The first time on the booking grid at or after ``moment`` (local wall clock)."""
+    local = timezone.localtime(moment)
+    minutes = local.hour * 60 + local.minute
+    rounded = -(-minutes // SLOT_GRID_MINUTES) * SLOT_GRID_MINUTES
+    if rounded == minutes and local.second == 0 and local.microsecond == 0:
+        return moment
+    return _aware(local.date(), time(0)) + timedelta(minutes=rounded)
+
+
 def free_slots(
     *,
     staff: User,
@@ -51,50 +170,24 @@ def free_slots(
     not_before: datetime,
     limit: int = 20,
 ) -> list[FreeSlot]:
-    """Free times on a 15-minute grid within working hours and opening hours, without overlaps.
-
-    Reads the calendar with three queries whatever the range (hours, absences, appointments).
-    """
-    hours_by_day: dict[int, list[WorkingHours]] = {}
-    for wh in WorkingHours.objects.filter(staff=staff).select_related("location"):
-        hours_by_day.setdefault(wh.weekday, []).append(wh)
-    absent_days: set[date] = set()
-    for ab in Absence.objects.filter(
-        staff=staff, start_date__lte=last_day, end_date__gte=first_day
-    ):
-        d = max(ab.start_date, first_day)
-        while d <= min(ab.end_date, last_day):
-            absent_days.add(d)
-            d += timedelta(days=1)
-    busy = list(
-        Appointment.objects.filter(
-            staff=staff,
-            status__in=BUSY_STATUSES,
-            start__lt=_aware(last_day + timedelta(days=1), time(0)),
-            end__gt=_aware(first_day, time(0)),
-        ).values_list("start", "end")
-    )
+    """Free times on a 15-minute grid within working hours and opening hours, without overlaps."""
+    locations = {loc.pk: loc for loc in Location.objects.filter(municipality=staff.municipality)}
     step = timedelta(minutes=SLOT_GRID_MINUTES)
     length = timedelta(minutes=duration_minutes)
     slots: list[FreeSlot] = []
-    day = first_day
-    while day <= last_day and len(slots) < limit:
-        if day not in absent_days:
-            for wh in sorted(hours_by_day.get(day.weekday(), []), key=lambda h: h.start_time):
-                location = wh.location if wh.location and wh.location.is_active else None
-                location = location or default_location
-                if location is None:
-                    continue
-                open_from = max(wh.start_time, location.opens_at)
-                open_to = min(wh.end_time, location.closes_at)
-                start = _aware(day, open_from)
-                stop = _aware(day, open_to)
-                while start + length <= stop and len(slots) < limit:
-                    end = start + length
-                    if start >= not_before and not any(b0 < end and b1 > start for b0, b1 in busy):
-                        slots.append(FreeSlot(staff=staff, location=location, start=start, end=end))
-                    start += step
-        day += timedelta(days=1)
+    for window in free_windows(
+        staff_ids=[staff.pk],
+        first_day=first_day,
+        last_day=last_day,
+        default_location=default_location,
+        not_before=not_before,
+    ):
+        start = _grid_start(window.start)
+        while start + length <= window.end and len(slots) < limit:
+            slots.append(FreeSlot(staff, locations[window.location_id], start, start + length))
+            start += step
+        if len(slots) >= limit:
+            break
     return slots
 
 

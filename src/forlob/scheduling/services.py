@@ -29,6 +29,7 @@ from forlob.scheduling.models import (
     Absence,
     Appointment,
     AppointmentStatus,
+    ExtraCapacity,
     WorkingHours,
 )
 
@@ -60,9 +61,14 @@ def calendar_problems(
     day = local_start.date()
     if Absence.objects.filter(staff=staff, start_date__lte=day, end_date__gte=day).exists():
         problems.append(_(MESSAGE_ABSENT))
-    hours = list(WorkingHours.objects.filter(staff=staff, weekday=day.weekday()))
+    hours = [
+        (h.start_time, h.end_time)
+        for h in WorkingHours.objects.filter(staff=staff, weekday=day.weekday())
+    ] + [
+        (e.start_time, e.end_time) for e in ExtraCapacity.objects.filter(staff=staff, date=day)
+    ]
     fits_hours = local_end.date() == day and any(
-        h.start_time <= local_start.time() and local_end.time() <= h.end_time for h in hours
+        t0 <= local_start.time() and local_end.time() <= t1 for t0, t1 in hours
     )
     if not fits_hours:
         problems.append(_(MESSAGE_OUTSIDE_HOURS))
