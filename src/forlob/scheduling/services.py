@@ -64,9 +64,7 @@ def calendar_problems(
     hours = [
         (h.start_time, h.end_time)
         for h in WorkingHours.objects.filter(staff=staff, weekday=day.weekday())
-    ] + [
-        (e.start_time, e.end_time) for e in ExtraCapacity.objects.filter(staff=staff, date=day)
-    ]
+    ] + [(e.start_time, e.end_time) for e in ExtraCapacity.objects.filter(staff=staff, date=day)]
     fits_hours = local_end.date() == day and any(
         t0 <= local_start.time() and local_end.time() <= t1 for t0, t1 in hours
     )
