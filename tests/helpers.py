@@ -60,3 +60,10 @@ def form_errors(response: object, name: str = "form") -> dict[str, list[str]]:
 
 def flatten(values: Iterable[Iterable[str]]) -> list[str]:
     return [v for vs in values for v in vs]
+
+
+def flash(response: object) -> list[str]:
+    """The messages ("Saved", errors) a response put in the user's session."""
+    from django.contrib.messages import get_messages
+
+    return [str(m) for m in get_messages(response.wsgi_request)]  # type: ignore[attr-defined]

@@ -99,6 +99,15 @@ CITIZEN_URLS: tuple[CitizenUrl, ...] = (
         data=lambda c: {"responsible": c.appointment.staff_id},
     ),
     CitizenUrl("referrals:reject", "post", "pending", data=lambda c: {"reason": "sent_in_error"}),
+    CitizenUrl(
+        "referrals:preferences",
+        "post",
+        "pending",
+        data=lambda c: {
+            "preferred_location": c.appointment.location_id,
+            "unavailable_weekdays": [2],
+        },
+    ),
     CitizenUrl("pathways:detail", "get", "pathway"),
     CitizenUrl("pathways:transition", "post", "pathway", data=lambda c: {"to_status": "cancelled"}),
     CitizenUrl("pathways:assign", "post", "pathway", data=lambda c: {"responsible": ""}),
@@ -134,21 +143,25 @@ EXEMPT_NAMESPACES: dict[str, str] = {
     "when the OpenAPI schema has an operation its matrix lacks; test_fuzz.py fuzzes them all",
 }
 
-# Citizen data for administrators only (the audit log names citizens): 403 for every other role,
-# so the generic matrix above (which expects care roles to get 200) does not fit; each is run
-# through the same negative tests (anonymous, every other role, wrong method, another
-# municipality's id) in the test module named.
-ADMIN_CITIZEN_URLS: dict[str, str] = {
+# Citizen data whose rules don't fit the generic matrix above, each run through the same negative
+# tests (anonymous, roles without access, wrong method, someone else's id) in the module named:
+# the audit log (administrators only: 403 for every other role) and the booking proposals (a
+# coordinator's own working plan: POST-only actions, another user's run answers 404).
+TESTED_ELSEWHERE: dict[str, str] = {
     "audit:log": "tests/access/test_audit_views.py",
     "audit:export_csv": "tests/access/test_audit_views.py",
     "audit:export_xlsx": "tests/access/test_audit_views.py",
     "audit:break_glass": "tests/access/test_audit_views.py",
     "audit:break_glass_review": "tests/access/test_audit_views.py (another municipality's → 404)",
     "audit:insight": "tests/access/test_insight.py (CPR by POST only)",
+    "scheduling:propose": "tests/scheduling/test_proposals.py",
+    "scheduling:proposals": "tests/scheduling/test_proposals.py",
+    "scheduling:proposals_accept_all": "tests/scheduling/test_proposals.py",
+    "scheduling:proposal_accept": "tests/scheduling/test_proposals.py",
 }
 
 COVERED_NAMES: frozenset[str] = (
     frozenset(u.name for u in CITIZEN_URLS)
     | frozenset(p.name for p in PAGE_URLS)
-    | frozenset(ADMIN_CITIZEN_URLS)
+    | frozenset(TESTED_ELSEWHERE)
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from forlob.access.models import AccessLog
@@ -26,7 +25,7 @@ from tests.factories import (
     dropout_reason,
     working_week,
 )
-from tests.helpers import NOW, TODAY, at, counts, form_errors, tr
+from tests.helpers import NOW, TODAY, at, counts, flash, form_errors, tr
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -50,10 +49,6 @@ def booking(therapist, org_a, day=TUE, hhmm="10:00", minutes=60) -> dict[str, ob
         "time": hhmm,
         "duration_minutes": minutes,
     }
-
-
-def flash(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 # --- the page -------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from forlob.referrals.services import (
 )
 from forlob.referrals.views import MESSAGE_CPR_ELSEWHERE
 from tests.factories import CitizenFactory, ReferralFactory, make_cpr, referral_type
-from tests.helpers import TODAY, counts, form_errors, tr
+from tests.helpers import TODAY, counts, flash, form_errors, tr
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -360,3 +360,30 @@ def test_create_pathway_twice_keeps_one(client_for, therapist, org_a):
     response = c.post(url, {"responsible": therapist.pk})
     assert response["Location"] == reverse("referrals:detail", args=[referral.pk])
     assert Pathway.objects.filter(referral=referral).count() == 1
+
+
+def test_the_citizens_wishes_are_saved_and_shown_again(client_for, therapist, org_a):
+    referral = ReferralFactory(citizen__municipality=org_a.municipality, team=org_a.team)
+    c = client_for(therapist)
+    response = c.post(
+        reverse("referrals:preferences", args=[referral.pk]),
+        {"preferred_location": org_a.location.pk, "unavailable_weekdays": ["0", "4"]},
+    )
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert referral.preferred_location == org_a.location
+    assert referral.unavailable_weekday_set == {0, 4}
+    form = c.get(reverse("referrals:detail", args=[referral.pk])).context["preferences_form"]
+    assert form.initial == {"preferred_location": org_a.location.pk, "unavailable_weekdays": [0, 4]}
+
+
+def test_a_location_of_another_municipality_is_refused(client_for, therapist, org_a, org_b):
+    referral = ReferralFactory(citizen__municipality=org_a.municipality, team=org_a.team)
+    response = client_for(therapist).post(
+        reverse("referrals:preferences", args=[referral.pk]),
+        {"preferred_location": org_b.location.pk},
+    )
+    assert response.status_code == 302
+    assert flash(response)
+    referral.refresh_from_db()
+    assert referral.preferred_location is None

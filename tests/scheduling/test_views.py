@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from forlob.access.models import AccessLog
@@ -14,7 +13,7 @@ from forlob.pathways.models import PathwayStatus
 from forlob.scheduling.models import AppointmentStatus
 from forlob.scheduling.services import MESSAGE_NOT_BOOKED, MESSAGE_NOT_STARTED
 from tests.factories import AppointmentFactory, TherapistFactory
-from tests.helpers import TODAY, at, tr
+from tests.helpers import TODAY, at, flash, tr
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -25,10 +24,6 @@ def act(client, appointment, action):
     return client.post(
         reverse("scheduling:appointment_action", kwargs={"pk": appointment.pk, "action": action})
     )
-
-
-def flash(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forlob.citizens import cpr as cprlib
 from forlob.core.choices import DiagnosisArea, GopLevel
-from forlob.core.models import Team
+from forlob.core.models import Location, Team
 from forlob.referrals.models import ChronicDisease, CoordinationArea, Referral, ReferralType
 from forlob.referrals.services import ALLOWED_FIELDS
 
@@ -85,3 +85,38 @@ class ReferralForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.ChoiceField(label=_("reason"), choices=_blank(Referral.RejectReason.choices))
+
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+class PreferencesForm(forms.Form):
+    """The citizen's wishes for the first appointment (used when times are proposed)."""
+
+    preferred_location = forms.ModelChoiceField(
+        label=_("preferred location"),
+        queryset=Location.objects.none(),
+        required=False,
+        empty_label=_("no preference"),
+    )
+    unavailable_weekdays = forms.TypedMultipleChoiceField(
+        label=_("cannot come on"),
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: object, municipality_id: int | None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["preferred_location"].queryset = Location.objects.filter(
+            municipality_id=municipality_id, is_active=True
+        )

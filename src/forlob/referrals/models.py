@@ -156,6 +156,18 @@ class Referral(models.Model):
     )
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The citizen's wishes for the first appointment, used by "propose times".
+    preferred_location = models.ForeignKey(
+        "core.Location",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("preferred location"),
+    )
+    unavailable_weekdays = models.CharField(
+        _("weekdays the citizen cannot come"), max_length=20, blank=True
+    )  # comma-separated ISO weekday numbers, Monday = 0 (as date.weekday())
 
     class Meta:
         verbose_name = _("referral")
@@ -165,6 +177,10 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_type} ({self.received_date:%d.%m.%Y})"
+
+    @property
+    def unavailable_weekday_set(self) -> frozenset[int]:
+        return frozenset(int(d) for d in self.unavailable_weekdays.split(",") if d.strip())
 
     @property
     def arrived_after_discharge(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from forlob.access.services import audit_record
 from forlob.citizens import cpr as cprlib
 from forlob.citizens.models import Citizen
 from forlob.citizens.services import citizen_register
-from forlob.core.models import Team, User
+from forlob.core.models import Location, Team, User
 from forlob.referrals import rules
 from forlob.referrals.models import Referral, ReferralType
 
@@ -220,5 +221,28 @@ def referral_reject(*, actor: User, referral: Referral, reason: str) -> Referral
         citizen_id=referral.citizen_id,
         obj=referral,
         reason=reason,
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_set_preferences(
+    *,
+    actor: User,
+    referral: Referral,
+    preferred_location: Location | None,
+    unavailable_weekdays: Iterable[int],
+) -> Referral:
+    """Record the citizen's wishes for the first appointment (audited as a write)."""
+    days = sorted({int(d) for d in unavailable_weekdays if 0 <= int(d) <= 6})
+    referral.preferred_location = preferred_location
+    referral.unavailable_weekdays = ",".join(str(d) for d in days)
+    referral.save(update_fields=["preferred_location", "unavailable_weekdays"])
+    audit_record(
+        actor=actor,
+        kind=AccessLog.Kind.WRITE,
+        operation="referral_preferences",
+        citizen_id=referral.citizen_id,
+        obj=referral,
     )
     return referral

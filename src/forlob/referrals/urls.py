@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/pathway/", views.create_pathway, name="create_pathway"),
     path("<int:pk>/reject/", views.reject, name="reject"),
+    path("<int:pk>/preferences/", views.preferences, name="preferences"),
 ]

@@ -17,12 +17,13 @@ from forlob.core.forms import add_service_errors, first_error
 from forlob.pathways.forms import AssignForm
 from forlob.pathways.services import pathway_create_from_referral
 from forlob.referrals import selectors
-from forlob.referrals.forms import ReferralForm, RejectForm
+from forlob.referrals.forms import PreferencesForm, ReferralForm, RejectForm
 from forlob.referrals.models import Referral, ReferralType
 from forlob.referrals.services import (
     MESSAGE_CPR_ELSEWHERE,  # noqa: F401 (tests import it here)
     referral_register_by_cpr,
     referral_reject,
+    referral_set_preferences,
 )
 from forlob.scheduling.selectors import therapists_for
 
@@ -140,6 +141,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 initial={"team": referral.team_id},
             ),
             "reject_form": RejectForm(),
+            "preferences_form": PreferencesForm(
+                municipality_id=referral.municipality_id,
+                initial={
+                    "preferred_location": referral.preferred_location_id,
+                    "unavailable_weekdays": sorted(referral.unavailable_weekday_set),
+                },
+            ),
             "pathway": getattr(referral, "pathway", None)
             if referral.status == Referral.Status.ACCEPTED
             else None,
@@ -171,6 +179,23 @@ def create_pathway(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("referrals:detail", pk=pk)
     messages.success(request, _("The pathway has been created. Book the first appointment."))
     return redirect("pathways:detail", pk=pathway.pk)
+
+
+@require_POST
+def preferences(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = _get_referral(request, pk, "referral_preferences", Action.MANAGE_PATHWAY)
+    form = PreferencesForm(request.POST, municipality_id=referral.municipality_id)
+    if not form.is_valid():
+        messages.error(request, first_error(ValidationError(form.errors)))
+        return redirect("referrals:detail", pk=pk)
+    referral_set_preferences(
+        actor=request.user,
+        referral=referral,
+        preferred_location=form.cleaned_data["preferred_location"],
+        unavailable_weekdays=form.cleaned_data["unavailable_weekdays"],
+    )
+    messages.success(request, _("The citizen's wishes have been saved."))
+    return redirect("referrals:detail", pk=pk)
 
 
 @require_POST

@@ -193,3 +193,63 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%d.%m.%Y %H:%M} {self.staff}"
+
+
+class ProposalRun(models.Model):
+    """One press of "Propose times": the optimiser's plan for the inbox, kept until accepted."""
+
+    municipality = models.ForeignKey(
+        "core.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    referrals = models.PositiveIntegerField(_("referrals"))
+    with_deadline = models.PositiveIntegerField(_("referrals with a deadline"))
+    within_deadline = models.PositiveIntegerField(_("offered within the deadline"))
+    bound_within_deadline = models.PositiveIntegerField(_("at most possible within the deadline"))
+    total_days_late = models.PositiveIntegerField(_("total days late"))
+    unassigned = models.JSONField(_("without any time"), default=list)  # referral ids
+    shortfall = models.JSONField(_("capacity short"), default=list)
+    solver = models.CharField(_("solver"), max_length=20)
+    seconds = models.FloatField(_("seconds"))
+
+    class Meta:
+        verbose_name = _("proposal run")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.within_deadline}/{self.with_deadline}"
+
+
+class BookingProposal(models.Model):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("Booked")
+        FAILED = "failed", _("Could not be booked")
+
+    run = models.ForeignKey(ProposalRun, on_delete=models.CASCADE, related_name="proposals")
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="+")
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="+")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    within_deadline = models.BooleanField(_("within the deadline"))
+    days_late = models.PositiveSmallIntegerField(_("days late"), default=0)
+    reasons = models.JSONField(_("reasons"), default=list)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("booking proposal")
+        ordering = ["start", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} → {self.staff_id} {self.start:%Y-%m-%d %H:%M}"

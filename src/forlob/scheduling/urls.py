@@ -1,10 +1,14 @@
 from django.urls import path, re_path
 
-from forlob.scheduling import views
+from forlob.scheduling import proposal_views, views
 
 app_name = "scheduling"
 urlpatterns = [
     path("", views.day, name="day"),
+    path("proposals/", proposal_views.propose, name="propose"),
+    path("proposals/<int:pk>/", proposal_views.proposals, name="proposals"),
+    path("proposals/<int:pk>/accept-all/", proposal_views.accept_all, name="proposals_accept_all"),
+    path("proposals/item/<int:pk>/accept/", proposal_views.accept, name="proposal_accept"),
     re_path(
         r"^appointments/(?P<pk>[0-9]+)/(?P<action>decline|cancel|attended|no_show)/$",
         views.appointment_action,
