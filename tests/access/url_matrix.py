@@ -132,6 +132,16 @@ EXEMPT_NAMES: dict[str, str] = {
     "logout": "ends the session; shows no data",
     "otp_setup": "second login step, the user's own TOTP device; tests/core/test_auth.py",
     "otp_verify": "second login step, no data; tests/core/test_auth.py",
+    "scheduling:capacity": "aggregates only, no citizen; anonymous → login, 405, no key figures → "
+    "403, another municipality's blocks not listed (tests/scheduling/test_extra_capacity.py, "
+    "test_capacity.py)",
+    "scheduling:extra_capacity_open": "staff calendars, no citizen data; manager/coordinator "
+    "only, therapist → 403, another municipality's staff/location refused "
+    "(tests/scheduling/test_extra_capacity.py)",
+    "scheduling:extra_capacity_close": "another municipality's block / missing / huge id → 404, "
+    "therapist → 403 (tests/scheduling/test_extra_capacity.py)",
+    "scheduling:simulation_run": "counts only; therapist → 403, analyst may "
+    "(tests/scheduling/test_simulation.py)",
     "api_tokens": "the user's own API tokens; no citizen data (tests/api/test_auth.py)",
     "api_token_revoke": "revokes one of the user's own tokens; another's is 404 "
     "(tests/api/test_auth.py)",

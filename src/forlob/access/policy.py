@@ -44,6 +44,8 @@ class Action(StrEnum):
     BOOK = "book"
     ASSESS = "assess"
     BREAK_GLASS = "break_glass"
+    MANAGE_CAPACITY = "manage_capacity"
+    RUN_SIMULATION = "run_simulation"
     VIEW_AGGREGATES = "view_aggregates"
     VIEW_PSEUDONYMISED = "view_pseudonymised"
     EXPORT = "export"
@@ -58,6 +60,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.BOOK: _("book, cancel and register attendance"),
     Action.ASSESS: _("assess applications (everyday rehabilitation)"),
     Action.BREAK_GLASS: _("emergency access outside own relations, with a reason"),
+    Action.MANAGE_CAPACITY: _("open and close extra capacity"),
+    Action.RUN_SIMULATION: _("run the booking simulation"),
     Action.VIEW_AGGREGATES: _("see key figures and dashboards"),
     Action.VIEW_PSEUDONYMISED: _("see pseudonymised lists"),
     Action.EXPORT: _("export datasets"),
@@ -77,7 +81,7 @@ _CLINICAL = {
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.THERAPIST: frozenset(_CLINICAL),
     Role.NURSE: frozenset(_CLINICAL),
-    Role.COORDINATOR: frozenset(_CLINICAL),
+    Role.COORDINATOR: frozenset(_CLINICAL | {Action.MANAGE_CAPACITY, Action.RUN_SIMULATION}),
     Role.ASSESSOR: frozenset(
         {
             Action.VIEW_CITIZEN,
@@ -91,8 +95,17 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     # manage pathways, and they never break the glass.
     Role.HOMECARE_WORKER: frozenset({Action.VIEW_CITIZEN, Action.EDIT_PLAN}),
     Role.PROVIDER_STAFF: frozenset({Action.VIEW_CITIZEN, Action.EDIT_PLAN}),
-    Role.MANAGER: frozenset({Action.VIEW_AGGREGATES, Action.VIEW_PSEUDONYMISED}),
-    Role.ANALYST: frozenset({Action.VIEW_AGGREGATES, Action.VIEW_PSEUDONYMISED, Action.EXPORT}),
+    Role.MANAGER: frozenset(
+        {
+            Action.VIEW_AGGREGATES,
+            Action.VIEW_PSEUDONYMISED,
+            Action.MANAGE_CAPACITY,
+            Action.RUN_SIMULATION,
+        }
+    ),
+    Role.ANALYST: frozenset(
+        {Action.VIEW_AGGREGATES, Action.VIEW_PSEUDONYMISED, Action.EXPORT, Action.RUN_SIMULATION}
+    ),
     Role.ADMIN: frozenset({Action.ADMINISTER, Action.VIEW_AGGREGATES}),
 }
 

@@ -23,6 +23,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         ]
     if Action.REGISTER_REFERRAL in actions:
         items.append((reverse("referrals:create"), _("New referral")))
+    if Action.VIEW_AGGREGATES in actions:
+        items.append((reverse("scheduling:capacity"), _("Capacity")))
     if Action.ADMINISTER in actions:
         items.append((reverse("audit:log"), _("Access log")))
     if Action.ADMINISTER in actions or user.is_staff:
@@ -30,14 +32,13 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if actions:  # someone the API would refuse everything needs no token
         items.append((reverse("api_tokens"), _("API tokens")))
     path = request.path
+    # The longest matching link is the active one (/calendar/capacity/ is "Capacity", not also
+    # "Calendar").
+    matches = [url for url, _label in items if path == url or (url != "/" and path.startswith(url))]
+    active = max(matches, key=len, default=None)
     return {
         "nav_items": [
-            {
-                "url": url,
-                "label": label,
-                "active": path == url or (url != "/" and path.startswith(url)),
-            }
-            for url, label in items
+            {"url": url, "label": label, "active": url == active} for url, label in items
         ],
         "user_actions": {a.value for a in actions},
     }

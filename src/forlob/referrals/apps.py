@@ -21,6 +21,6 @@ class ReferralsConfig(AppConfig):
                 municipality="municipality",
                 staff=("created_by",),
                 team="team",
-                unassigned=Q(team__isnull=True, status="new"),
+                unassigned=Q(team__isnull=True),
             )
         )

@@ -253,3 +253,27 @@ class BookingProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id} → {self.staff_id} {self.start:%Y-%m-%d %H:%M}"
+
+
+class SimulationRun(models.Model):
+    """One replay of the past weeks' GOPs through first come, first served and the optimiser
+    (``scheduling/simulation.py``); the capacity page shows the latest."""
+
+    municipality = models.ForeignKey(
+        "core.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("run at"), auto_now_add=True)
+    weeks = models.PositiveSmallIntegerField(_("weeks"))
+    totals = models.JSONField(_("totals"), default=dict)
+    per_week = models.JSONField(_("per week"), default=list)
+    seconds = models.FloatField(_("seconds"))
+
+    class Meta:
+        verbose_name = _("booking simulation")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} ({self.weeks})"

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from forlob.scheduling import proposal_views, views
+from forlob.scheduling import capacity_views, proposal_views, views
 
 app_name = "scheduling"
 urlpatterns = [
@@ -9,6 +9,14 @@ urlpatterns = [
     path("proposals/<int:pk>/", proposal_views.proposals, name="proposals"),
     path("proposals/<int:pk>/accept-all/", proposal_views.accept_all, name="proposals_accept_all"),
     path("proposals/item/<int:pk>/accept/", proposal_views.accept, name="proposal_accept"),
+    path("capacity/", capacity_views.capacity, name="capacity"),
+    path("capacity/extra/", capacity_views.extra_capacity_new, name="extra_capacity_open"),
+    path(
+        "capacity/extra/<int:pk>/close/",
+        capacity_views.extra_capacity_remove,
+        name="extra_capacity_close",
+    ),
+    path("capacity/simulation/", capacity_views.simulation_run, name="simulation_run"),
     re_path(
         r"^appointments/(?P<pk>[0-9]+)/(?P<action>decline|cancel|attended|no_show)/$",
         views.appointment_action,

@@ -1,0 +1,271 @@
+"""From a plan (each referral's group, or its exact window and cell) to a ``Result``.
+
+Packing lays a group's referrals into its windows, back to back, most urgent first; the
+reasons and the shortfall are worked out here for the optimiser and the greedy baseline alike,
+so the two are explained and counted the same way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+import numpy as np
+
+from .costs import Costs
+from .model import Proposal, Reason, Result, Shortfall
+from .slots import Prepared, cut_blocks
+
+# (referral index, window index, first cell in the window)
+Placement = tuple[int, int, int]
+
+_DFS_NODES = 20_000
+
+
+def _priority(prep: Prepared, i: int) -> tuple:
+    r = prep.referrals[i]
+    return (-int(prep.r_urgency[i]), r.deadline or r.earliest.max, r.received, r.id)
+
+
+def _first_fit(items: list[int], sizes: dict[int, int], room: list[int]) -> list[int] | None:
+    left = list(room)
+    where = []
+    for i in items:
+        for w, free in enumerate(left):
+            if free >= sizes[i]:
+                left[w] -= sizes[i]
+                where.append(w)
+                break
+        else:
+            return None
+    return where
+
+
+def _exact(items: list[int], sizes: dict[int, int], room: list[int]) -> list[int] | None:
+    """Bin packing by depth-first search (a group holds a handful of referrals)."""
+    order = sorted(range(len(items)), key=lambda j: -sizes[items[j]])
+    left = list(room)
+    where = [0] * len(items)
+    budget = [_DFS_NODES]
+
+    def place(pos: int) -> bool:
+        if pos == len(order):
+            return True
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        j = order[pos]
+        size = sizes[items[j]]
+        tried: set[int] = set()
+        for w, free in enumerate(left):
+            if free >= size and free not in tried:
+                tried.add(free)
+                left[w] -= size
+                where[j] = w
+                if place(pos + 1):
+                    return True
+                left[w] += size
+        return False
+
+    return where if place(0) else None
+
+
+def _blocks(
+    items: list[int], sizes: dict[int, int], room: list[int], classes: np.ndarray
+) -> list[int]:
+    """Largest referral into the smallest free block that holds it; always succeeds when the
+    group's restricted capacities hold (nested sets: Hall's condition is the chain)."""
+    blocks = sorted(
+        (size, w, b)
+        for w, units in enumerate(room)
+        for b, size in enumerate(cut_blocks(units, classes))
+    )
+    taken = [False] * len(blocks)
+    where = [0] * len(items)
+    for j in sorted(range(len(items)), key=lambda j: -sizes[items[j]]):
+        for b, (size, w, _) in enumerate(blocks):
+            if not taken[b] and size >= sizes[items[j]]:
+                taken[b] = True
+                where[j] = w
+                break
+        else:
+            raise AssertionError("restricted group did not pack")
+    return where
+
+
+def pack_group(
+    prep: Prepared, g: int, items: list[int], restricted: bool
+) -> list[Placement] | None:
+    """Lay ``items`` (referral indices) into group ``g``'s windows, or None if they don't fit."""
+    windows = prep.groups[g].windows
+    room = [prep.windows[w].units for w in windows]
+    sizes = {i: int(prep.r_units[i]) for i in items}
+    items = sorted(items, key=lambda i: _priority(prep, i))
+    where = _first_fit(items, sizes, room)
+    if where is None:
+        by_size = sorted(items, key=lambda i: -sizes[i])
+        fit = _first_fit(by_size, sizes, room)
+        if fit is not None:
+            items, where = by_size, fit
+    if where is None:
+        where = _exact(items, sizes, room)
+    if where is None and restricted:
+        where = _blocks(items, sizes, room, prep.sizes)
+    if where is None:
+        return None
+    per_window: dict[int, list[int]] = defaultdict(list)
+    for i, w in zip(items, where, strict=True):
+        per_window[w].append(i)
+    placements = []
+    for w, members in per_window.items():
+        offset = 0
+        for i in sorted(members, key=lambda i: _priority(prep, i)):
+            placements.append((i, windows[w], offset))
+            offset += sizes[i]
+    return placements
+
+
+def pack(
+    prep: Prepared, group_of: list[int], restricted: np.ndarray
+) -> tuple[list[Placement], list[int]]:
+    """Pack every group; returns the placements and the groups that did not pack."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, g in enumerate(group_of):
+        if g >= 0:
+            members[g].append(i)
+    placements: list[Placement] = []
+    failing: list[int] = []
+    for g in sorted(members):
+        packed = pack_group(prep, g, members[g], bool(restricted[g]))
+        if packed is None:
+            failing.append(g)
+        else:
+            placements += packed
+    return placements, failing
+
+
+def assemble(
+    prep: Prepared,
+    costs: Costs,
+    placements: list[Placement],
+    *,
+    objective: int,
+    lower_bound: int | None,
+    bound: int,
+    solver: str,
+    seconds: float,
+) -> Result:
+    tz = prep.tz
+    grid = timedelta(minutes=prep.grid)
+    n = len(prep.referrals)
+    at: dict[int, tuple[int, int]] = {i: (w, off) for i, w, off in placements}
+    group_of = [prep.windows[at[i][0]].group if i in at else -1 for i in range(n)]
+
+    # Load per therapist after the plan, as a share of what each could take in the period.
+    loads = np.zeros(len(prep.therapists), dtype=np.int64)
+    for g in group_of:
+        if g >= 0:
+            loads[prep.g_t[g]] += 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = np.where(prep.t_cap > 0, (prep.t_base + loads) / np.maximum(prep.t_cap, 1), np.inf)
+
+    starts = {}
+    for i, (w, off) in at.items():
+        starts[i] = prep.windows[w].start + off * grid
+    # Urgent first: the latest start among ordinary referrals per deadline (unassigned = never).
+    latest_ordinary: dict = {}
+    for i, r in enumerate(prep.referrals):
+        if r.deadline is not None and prep.r_urgency[i] == 1:
+            s = starts.get(i)
+            key = r.deadline
+            if s is None:
+                latest_ordinary[key] = None  # an ordinary referral got nothing at all
+            elif key not in latest_ordinary or (
+                latest_ordinary[key] is not None and s > latest_ordinary[key]
+            ):
+                latest_ordinary[key] = s
+
+    proposals = []
+    within = 0
+    total_late = 0
+    for i in sorted(at):
+        r = prep.referrals[i]
+        w, _ = at[i]
+        win = prep.windows[w]
+        therapist = prep.therapists[win.therapist]
+        start = starts[i]
+        late = 0 if r.deadline is None else max(0, (win.day - r.deadline).days)
+        in_time = r.deadline is not None and late == 0
+        reasons: list[Reason] = []
+        if r.area:
+            reasons.append(Reason.COMPETENCE)
+        if r.deadline is not None:
+            reasons.append(Reason.WITHIN_DEADLINE if in_time else Reason.LATE)
+        if r.deadline is not None and prep.r_urgency[i] > 1 and r.deadline in latest_ordinary:
+            later = latest_ordinary[r.deadline]
+            if later is None or start < later:
+                reasons.append(Reason.URGENT_FIRST)
+        if r.known_therapist_id is not None and therapist.id == r.known_therapist_id:
+            reasons.append(Reason.CONTINUITY)
+        if r.preferred_location_id is not None and win.location_id == r.preferred_location_id:
+            reasons.append(Reason.PREFERRED_LOCATION)
+        could = np.unique(prep.g_t[prep.eligible[i]])
+        if could.size > 1 and util[win.therapist] <= util[could].mean() + 1e-9:
+            reasons.append(Reason.BALANCED_LOAD)
+        if win.extra:
+            reasons.append(Reason.EXTRA_CAPACITY)
+        within += in_time
+        total_late += late
+        proposals.append(
+            Proposal(
+                referral_id=r.id,
+                therapist_id=therapist.id,
+                location_id=win.location_id,
+                start=start.astimezone(tz),
+                end=(start + timedelta(minutes=r.minutes)).astimezone(tz),
+                within_deadline=in_time,
+                days_late=late,
+                reasons=tuple(reasons),
+            )
+        )
+    unassigned = tuple(prep.referrals[i].id for i in range(n) if i not in at)
+    return Result(
+        proposals=tuple(proposals),
+        unassigned=unassigned,
+        within_deadline=within,
+        total_days_late=total_late,
+        bound_within_deadline=bound,
+        objective=objective,
+        lower_bound=lower_bound,
+        shortfall=shortfall(prep, at),
+        solver=solver,
+        seconds=seconds,
+    )
+
+
+def shortfall(prep: Prepared, at: dict[int, tuple[int, int]]) -> tuple[Shortfall, ...]:
+    """Late or unplaced referrals that more capacity could have saved, by competence.
+
+    A referral counts when some day from ``earliest`` to its deadline is not one of its
+    unavailable days: a therapist of its area and level with time (and room for a new citizen)
+    that day would have let it be offered in time. ``hours`` is the appointment time those
+    referrals need, so it is the least extra therapist time of that competence that helps.
+    """
+    need: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for i, r in enumerate(prep.referrals):
+        if r.deadline is None:
+            continue
+        if i in at and prep.windows[at[i][0]].day <= r.deadline:
+            continue
+        day, possible = r.earliest, False
+        while day <= r.deadline:
+            if day not in r.unavailable_days:
+                possible = True
+                break
+            day += timedelta(days=1)
+        if possible:
+            need[(r.area, r.level)].append(r.minutes)
+    return tuple(
+        Shortfall(area=area, level=level, referrals=len(m), hours=round(sum(m) / 60, 2))
+        for (area, level), m in sorted(need.items())
+    )
