@@ -43,13 +43,16 @@ def generate(
     weeks: int = 6,
     busy_share: float = 0.62,
     holiday_share: float = 0.1,
+    gop_minutes: tuple[int, ...] = (60,),
+    other_minutes: tuple[int, ...] = (60, 60, 60, 60, 45, 30),
     tz: str = "Europe/Copenhagen",
 ) -> Problem:
     """A problem with ``referrals`` arriving over ``referral_days`` from ``today``.
 
     ``busy_share`` is the chance that the next stretch of a working day is an existing
     appointment rather than a gap; ``holiday_share`` the share of therapists away for one or
-    two weeks of the horizon.
+    two weeks of the horizon. First appointments last one of ``gop_minutes`` for a GOP referral
+    (the seeded GOP type: 60) and one of ``other_minutes`` otherwise (the seeded types' mix).
     """
     rng = random.Random(seed)
     zone = ZoneInfo(tz)
@@ -131,6 +134,7 @@ def generate(
             )[0]
         else:
             deadline, area, level = None, "", LEVEL_NONE
+        minutes = rng.choice(gop_minutes if deadline else other_minutes)
         preferred = rng.choice(location_ids) if rng.random() < 0.4 else None
         unavailable: set[date] = set()
         if rng.random() < 0.15:
@@ -145,7 +149,7 @@ def generate(
             received=received,
             earliest=received,
             deadline=deadline,
-            minutes=rng.choices((60, 45, 90), weights=(65, 25, 10))[0],
+            minutes=minutes,
             area=area,
             level=level,
             preferred_location_id=preferred,

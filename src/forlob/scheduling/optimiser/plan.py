@@ -70,20 +70,17 @@ def _exact(items: list[int], sizes: dict[int, int], room: list[int]) -> list[int
     return where if place(0) else None
 
 
-def _blocks(
-    items: list[int], sizes: dict[int, int], room: list[int], classes: np.ndarray
-) -> list[int]:
-    """Largest referral into the smallest free block that holds it; always succeeds when the
-    group's restricted capacities hold (nested sets: Hall's condition is the chain)."""
-    blocks = sorted(
-        (size, w, b)
-        for w, units in enumerate(room)
-        for b, size in enumerate(cut_blocks(units, classes))
+def _blocks(items: list[int], sizes: dict[int, int], blocks: list[list[int]]) -> list[int]:
+    """Largest referral into the smallest free block that holds it. Always succeeds when the
+    counts obey the chain of the blocks (the sets of blocks a referral may use are nested, so
+    Hall's condition is exactly the chain)."""
+    free = sorted(
+        (size, w, b) for w, sizes_w in enumerate(blocks) for b, size in enumerate(sizes_w)
     )
-    taken = [False] * len(blocks)
+    taken = [False] * len(free)
     where = [0] * len(items)
     for j in sorted(range(len(items)), key=lambda j: -sizes[items[j]]):
-        for b, (size, w, _) in enumerate(blocks):
+        for b, (size, w, _) in enumerate(free):
             if not taken[b] and size >= sizes[items[j]]:
                 taken[b] = True
                 where[j] = w
@@ -93,10 +90,54 @@ def _blocks(
     return where
 
 
+def _fit(items: list[int], sizes: dict[int, int], room: list[int]) -> list[int] | None:
+    return _first_fit(items, sizes, room) or _exact(items, sizes, room)
+
+
+def restrict_around(prep: Prepared, g: int, items: list[int]) -> list[list[int]]:
+    """Blocks for a group whose referrals did not pack: first as many of them as do pack, each
+    in a block of its own length, then the rest of each window cut largest class first, so the
+    flow keeps what it wanted where it can. Of two ways to choose them (longest first, shortest
+    first) the one keeping more wins; at a tie the longest, which are the hardest to place
+    elsewhere (a 90-minute window keeps its 60-minute visit rather than two 45s)."""
+    room = [prep.windows[w].units for w in prep.groups[g].windows]
+    sizes = {i: int(prep.r_units[i]) for i in items}
+    best: tuple[list[int], list[int]] = ([], [])
+    for longest_first in (True, False):
+        kept: list[int] = []
+        where: list[int] = []
+        order = sorted(
+            items, key=lambda i: ((-1 if longest_first else 1) * sizes[i], _priority(prep, i))
+        )
+        for i in order:
+            fit = _fit([*kept, i], sizes, room)
+            if fit is not None:
+                kept, where = [*kept, i], fit
+        if len(kept) > len(best[0]):
+            best = (kept, where)
+    blocks: list[list[int]] = [[] for _ in room]
+    for i, w in zip(*best, strict=True):
+        blocks[w].append(sizes[i])
+    for w, units in enumerate(room):
+        blocks[w] += cut_blocks(units - sum(blocks[w]), prep.sizes)
+    return blocks
+
+
+def block_caps(prep: Prepared, blocks: list[list[int]]) -> np.ndarray:
+    """The chain capacities of a cut: per class, the blocks that hold a referral of that class."""
+    sizes = np.array([b for bs in blocks for b in bs], dtype=np.int64)
+    return (
+        (sizes[None, :] >= prep.sizes[:, None]).sum(axis=1)
+        if sizes.size
+        else np.zeros(len(prep.sizes), np.int64)
+    )
+
+
 def pack_group(
-    prep: Prepared, g: int, items: list[int], restricted: bool
+    prep: Prepared, g: int, items: list[int], blocks: list[list[int]] | None
 ) -> list[Placement] | None:
-    """Lay ``items`` (referral indices) into group ``g``'s windows, or None if they don't fit."""
+    """Lay ``items`` (referral indices) into group ``g``'s windows, or None if they don't fit.
+    ``blocks`` is the group's cut if it is restricted (then it always fits)."""
     windows = prep.groups[g].windows
     room = [prep.windows[w].units for w in windows]
     sizes = {i: int(prep.r_units[i]) for i in items}
@@ -109,8 +150,8 @@ def pack_group(
             items, where = by_size, fit
     if where is None:
         where = _exact(items, sizes, room)
-    if where is None and restricted:
-        where = _blocks(items, sizes, room, prep.sizes)
+    if where is None and blocks is not None:
+        where = _blocks(items, sizes, blocks)
     if where is None:
         return None
     per_window: dict[int, list[int]] = defaultdict(list)
@@ -125,18 +166,23 @@ def pack_group(
     return placements
 
 
-def pack(
-    prep: Prepared, group_of: list[int], restricted: np.ndarray
-) -> tuple[list[Placement], list[int]]:
-    """Pack every group; returns the placements and the groups that did not pack."""
+def members_of(group_of: list[int]) -> dict[int, list[int]]:
     members: dict[int, list[int]] = defaultdict(list)
     for i, g in enumerate(group_of):
         if g >= 0:
             members[g].append(i)
+    return members
+
+
+def pack(
+    prep: Prepared, group_of: list[int], blocks: dict[int, list[list[int]]]
+) -> tuple[list[Placement], list[int]]:
+    """Pack every group; returns the placements and the groups that did not pack."""
+    members = members_of(group_of)
     placements: list[Placement] = []
     failing: list[int] = []
     for g in sorted(members):
-        packed = pack_group(prep, g, members[g], bool(restricted[g]))
+        packed = pack_group(prep, g, members[g], blocks.get(g))
         if packed is None:
             failing.append(g)
         else:

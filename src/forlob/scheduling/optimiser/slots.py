@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -93,7 +93,8 @@ def units_for(minutes: int, grid: int) -> int:
 
 
 def grid_ceil(moment: datetime, grid: int, tz: ZoneInfo) -> datetime:
-    """The first grid point at or after ``moment``, the grid counted on the local wall clock."""
+    """The first grid point at or after ``moment``, in UTC, the grid counted on the local wall
+    clock (the time zone's offset at ``moment``)."""
     local = moment.astimezone(tz)
     offset = int(local.utcoffset().total_seconds())  # type: ignore[union-attr]
     wall = int(local.timestamp()) + offset
@@ -101,16 +102,18 @@ def grid_ceil(moment: datetime, grid: int, tz: ZoneInfo) -> datetime:
         wall += 1
     step = grid * 60
     aligned = -(-wall // step) * step
-    return datetime.fromtimestamp(aligned - offset, tz)
+    return datetime.fromtimestamp(aligned - offset, UTC)
 
 
 def _split_at_midnight(
     start: datetime, end: datetime, tz: ZoneInfo
 ) -> list[tuple[datetime, datetime]]:
+    """``[start, end)`` (UTC) cut at each local midnight."""
     pieces = []
     cursor = start
     while cursor < end:
-        midnight = datetime.combine(local_date(cursor, tz) + timedelta(days=1), time(0), tzinfo=tz)
+        next_day = local_date(cursor, tz) + timedelta(days=1)
+        midnight = datetime.combine(next_day, time(0), tzinfo=tz).astimezone(UTC)
         piece_end = min(end, midnight)
         pieces.append((cursor, piece_end))
         cursor = piece_end
@@ -125,7 +128,7 @@ class Window:
     location_id: int
     extra: bool
     day: date
-    start: datetime
+    start: datetime  # UTC
     units: int
     group: int
 
@@ -184,30 +187,31 @@ class Prepared:
         for w in self.problem.windows:
             if w.start.tzinfo is None or w.end.tzinfo is None:
                 raise ValueError("free windows need aware datetimes")
-            if w.therapist_id in self.t_index and w.end > w.start:
-                by_t[self.t_index[w.therapist_id]].append(w)
+            # All arithmetic in UTC: Python adds, subtracts and compares aware datetimes that
+            # share a tzinfo on the wall clock, which is wrong across a DST change.
+            start, end = w.start.astimezone(UTC), w.end.astimezone(UTC)
+            if w.therapist_id in self.t_index and end > start:
+                by_t[self.t_index[w.therapist_id]].append((start, w.extra, w.location_id, end))
         pieces: list[tuple[int, date, int, bool, datetime, int]] = []
         for t in sorted(by_t):
             cursor: datetime | None = None
-            for w in sorted(by_t[t], key=lambda w: (w.start, w.extra, w.location_id, w.end)):
-                start = w.start if cursor is None else max(w.start, cursor)
-                if start >= w.end:
+            for w_start, extra, loc, w_end in sorted(by_t[t]):
+                start = w_start if cursor is None else max(w_start, cursor)
+                if start >= w_end:
                     continue
-                cursor = w.end if cursor is None else max(cursor, w.end)
-                for p0, p1 in _split_at_midnight(start, w.end, self.tz):
+                cursor = w_end if cursor is None else max(cursor, w_end)
+                for p0, p1 in _split_at_midnight(start, w_end, self.tz):
                     s0 = grid_ceil(p0, self.grid, self.tz)
                     units = int((p1 - s0).total_seconds()) // (60 * self.grid)
                     if units > 0:
-                        pieces.append(
-                            (t, local_date(s0, self.tz), w.location_id, w.extra, s0, units)
-                        )
+                        pieces.append((t, local_date(s0, self.tz), loc, extra, s0, units))
         pieces.sort(key=lambda p: (p[0], p[1], p[2], p[3], p[4]))
         group_of: dict[tuple, int] = {}
         members: list[list[int]] = []
         td_of: dict[tuple[int, date], int] = {}
         self.windows: list[Window] = []
         for t, day, loc, extra, s0, units in pieces:
-            key = (t, day, loc, extra)
+            key = (t, day, loc, extra, s0)
             if key not in group_of:
                 group_of[key] = len(members)
                 members.append([])
@@ -216,7 +220,7 @@ class Prepared:
             self.windows.append(Window(t, loc, extra, day, s0, units, group_of[key]))
         self.groups: list[Group] = [
             Group(t, day, loc, extra, td_of[(t, day)], tuple(members[g]))
-            for (t, day, loc, extra), g in sorted(group_of.items(), key=lambda kv: kv[1])
+            for (t, day, loc, extra, *_), g in sorted(group_of.items(), key=lambda kv: kv[1])
         ]
         self.td_keys: list[tuple[int, date]] = sorted(td_of, key=lambda k: td_of[k])
         self.td_cap = np.array(
