@@ -129,8 +129,10 @@ def without_exclusion_constraint():
         yield
     finally:
         with connection.cursor() as cursor:
+            # Two statements, two transactions: the DELETE's deferred foreign-key checks (from
+            # tables pointing at appointments) must fire before the table may be altered.
+            cursor.execute("DELETE FROM scheduling_appointment")
             cursor.execute(
-                "DELETE FROM scheduling_appointment;"
                 "ALTER TABLE scheduling_appointment ADD CONSTRAINT appointment_no_overlap "
                 'EXCLUDE USING gist (staff_id WITH =, tstzrange("start", "end", \'[)\') WITH &&) '
                 "WHERE (status IN ('booked', 'attended', 'no_show'))"
