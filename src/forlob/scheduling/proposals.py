@@ -28,7 +28,7 @@ from forlob.core.models import Competency, Location, User
 from forlob.pathways.services import pathway_create_from_referral
 from forlob.referrals.models import Referral
 from forlob.referrals.selectors import referral_inbox
-from forlob.scheduling.models import Appointment, BookingProposal, ProposalRun
+from forlob.scheduling.models import BUSY_STATUSES, Appointment, BookingProposal, ProposalRun
 from forlob.scheduling.optimiser import model as opt
 from forlob.scheduling.selectors import free_windows, therapists_for
 from forlob.scheduling.services import appointment_book
@@ -90,7 +90,7 @@ def optimiser_therapists(
     for staff_id, start in Appointment.objects.filter(
         staff_id__in=ids,
         is_first=True,
-        status__in=("booked", "attended", "no_show"),
+        status__in=BUSY_STATUSES,
         start__date__gte=first_day,
         start__date__lte=last_day,
     ).values_list("staff_id", "start"):
