@@ -323,3 +323,26 @@ class AppointmentFactory(DjangoModelFactory):
     location = factory.SubFactory(LocationFactory)
     start = factory.LazyFunction(lambda: at(TODAY, 10))
     end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=60))
+
+
+def gop_form(*, cpr: str, **overrides: object) -> dict[str, object]:
+    """A valid POST body for the referral form: a GOP for a citizen new to us."""
+    data = {
+        "cpr": cpr,
+        "first_name": "Jens",
+        "last_name": "Hansen",
+        "phone": "87654321",
+        "referral_type": referral_type(ReferralType.GOP).pk,
+        "received_date": TODAY.isoformat(),
+        "discharge_date": (TODAY - timedelta(days=1)).isoformat(),
+        "gop_level": "basal",
+        "diagnosis_area": "orthopaedic",
+        "chronic_disease": "",
+        "coordination_area": "",
+        "sender": "Regionshospitalet Randers",
+        "diagnosis_text": "Hoftealloplastik",
+        "team": "",
+        "note": "",
+    }
+    data.update(overrides)
+    return data

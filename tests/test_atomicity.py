@@ -39,6 +39,7 @@ from tests.factories import (
     CitizenFactory,
     TherapistFactory,
     dropout_reason,
+    gop_form,
     make_cpr,
     referral_type,
 )
@@ -307,25 +308,9 @@ def assert_error_and_nothing_written(post: Callable[[], object]) -> None:
 
 
 def referral_form(**overrides: object) -> dict[str, object]:
-    data = {
-        "cpr": NEW_CPR,
-        "first_name": "Ole",
-        "last_name": "Olsen",
-        "phone": "",
-        "referral_type": referral_type(ReferralType.GOP).pk,
-        "received_date": TODAY.isoformat(),
-        "discharge_date": (TODAY - timedelta(days=1)).isoformat(),
-        "gop_level": "basal",
-        "diagnosis_area": "orthopaedic",
-        "chronic_disease": "",
-        "coordination_area": "",
-        "sender": "Regionshospitalet Randers",
-        "diagnosis_text": "",
-        "team": "",
-        "note": "",
-    }
-    data.update(overrides)
-    return data
+    return gop_form(
+        cpr=NEW_CPR, first_name="Ole", last_name="Olsen", phone="", diagnosis_text="", **overrides
+    )
 
 
 def test_view_register_referral_for_a_new_citizen(monkeypatch, erroring_client):

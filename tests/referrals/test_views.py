@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
 from django.urls import reverse
@@ -18,34 +19,15 @@ from forlob.referrals.services import (
     MESSAGE_REQUIRED,
 )
 from forlob.referrals.views import MESSAGE_CPR_ELSEWHERE
+from tests import factories
 from tests.factories import CitizenFactory, ReferralFactory, make_cpr, referral_type
 from tests.helpers import TODAY, counts, flash, form_errors, tr
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
 NEW_CPR = make_cpr(date(1948, 3, 17), 123)  # odd last digit: a man born 17 March 1948
-
-
-def gop_form(**overrides) -> dict[str, object]:
-    data = {
-        "cpr": f"{NEW_CPR[:6]}-{NEW_CPR[6:]}",
-        "first_name": "Jens",
-        "last_name": "Hansen",
-        "phone": "87654321",
-        "referral_type": referral_type(ReferralType.GOP).pk,
-        "received_date": TODAY.isoformat(),
-        "discharge_date": (TODAY - timedelta(days=1)).isoformat(),
-        "gop_level": "basal",
-        "diagnosis_area": "orthopaedic",
-        "chronic_disease": "",
-        "coordination_area": "",
-        "sender": "Regionshospitalet Randers",
-        "diagnosis_text": "Hoftealloplastik",
-        "team": "",
-        "note": "",
-    }
-    data.update(overrides)
-    return data
+# The referral form for a new citizen, with the CPR typed the usual way (DDMMYY-XXXX).
+gop_form = partial(factories.gop_form, cpr=f"{NEW_CPR[:6]}-{NEW_CPR[6:]}")
 
 
 # --- inbox ----------------------------------------------------------------------------------------
