@@ -111,7 +111,7 @@ def build_problem(
 ) -> opt.Problem:
     today = timezone.localdate(now)
     last_deadline = max((r.offer_deadline for r in referrals if r.offer_deadline), default=today)
-    horizon = opt.Problem.__dataclass_fields__["late_horizon_days"].default
+    horizon = opt.Problem.late_horizon_days  # the dataclass default
     last_day = max(last_deadline, today + timedelta(days=NO_DEADLINE_DAYS)) + timedelta(
         days=horizon
     )
