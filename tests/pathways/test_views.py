@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from forlob.access.models import AccessLog
@@ -78,6 +79,16 @@ def test_suggestions_skip_booked_times(client_for, therapist, case):
     assert starts == [at(TODAY, 8) + timedelta(minutes=15 * i) for i in range(8)]
     appointments = list(response.context["appointments"])
     assert appointments == [case.appointment]
+
+
+def test_suggestions_start_far_enough_ahead_to_still_be_free_when_picked(
+    client_for, therapist, pathway
+):
+    # At 10:14:50 the 10:15 slot would be in the past by the time the user clicks it.
+    with time_machine.travel(at(TODAY, 10, 14) + timedelta(seconds=50), tick=False):
+        response = client_for(therapist).get(reverse("pathways:detail", args=[pathway.pk]))
+        first = response.context["suggestions"][0]["slot"]
+    assert first.start == at(TODAY, 10, 45)  # the grid time after 30 minutes' notice
 
 
 def test_detail_without_responsible_has_no_suggestions(client_for, therapist, org_a):

@@ -23,7 +23,7 @@ from forlob.pathways.services import (
     pathway_transition,
 )
 from forlob.scheduling.forms import BookingForm
-from forlob.scheduling.selectors import free_slots, therapists_for
+from forlob.scheduling.selectors import free_slots, suggestion_not_before, therapists_for
 
 APPOINTMENT_ACTION_LABELS = [
     ("attended", _lazy("Attended")),
@@ -76,7 +76,7 @@ def pathway_page(
             last_day=last_day,
             duration_minutes=duration,
             default_location=booking_form.fields["location"].queryset.first(),
-            not_before=now,
+            not_before=suggestion_not_before(now),
             limit=8,
         )
     return render(

@@ -29,7 +29,7 @@ from forlob.core.api import (
 from forlob.core.models import Location
 from forlob.pathways.models import Pathway
 from forlob.scheduling.models import Appointment
-from forlob.scheduling.selectors import free_slots, therapists_for
+from forlob.scheduling.selectors import free_slots, suggestion_not_before, therapists_for
 from forlob.scheduling.services import appointment_book
 from forlob.scheduling.views import APPOINTMENT_ACTIONS
 
@@ -148,7 +148,7 @@ def pathway_free_slots(request: HttpRequest, id: Id, q: Query[FreeSlotQuery]) ->
         default_location=Location.objects.filter(
             municipality_id=pathway.municipality_id, is_active=True
         ).first(),
-        not_before=timezone.now(),
+        not_before=suggestion_not_before(timezone.now()),
         limit=q.limit,
     )
     return [

@@ -30,7 +30,7 @@ from forlob.referrals.models import Referral
 from forlob.referrals.selectors import referral_inbox
 from forlob.scheduling.models import BUSY_STATUSES, Appointment, BookingProposal, ProposalRun
 from forlob.scheduling.optimiser import model as opt
-from forlob.scheduling.selectors import free_windows, therapists_for
+from forlob.scheduling.selectors import free_windows, suggestion_not_before, therapists_for
 from forlob.scheduling.services import appointment_book
 
 MESSAGE_ALREADY_HANDLED = gettext_noop("The referral has been handled since the proposal was made.")
@@ -132,7 +132,7 @@ def build_problem(
             first_day=today,
             last_day=last_day,
             default_location=default_location,
-            not_before=now,
+            not_before=suggestion_not_before(now),
         )
     )
     return opt.Problem(

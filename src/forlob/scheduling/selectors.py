@@ -20,6 +20,14 @@ from forlob.scheduling.models import (
 )
 
 SLOT_GRID_MINUTES = 15
+# Suggested and proposed times start at least this far ahead, so that a time shown on a
+# screen is still in the future when the user picks it a minute later.
+SUGGESTION_LEAD = timedelta(minutes=30)
+
+
+def suggestion_not_before(now: datetime) -> datetime:
+    """The earliest start a suggestion may have when computed at ``now``."""
+    return now + SUGGESTION_LEAD
 
 
 @dataclass(frozen=True)
