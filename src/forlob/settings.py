@@ -78,12 +78,19 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "forlob.core",
     "forlob.access",
     "forlob.citizens",
     "forlob.referrals",
     "forlob.pathways",
     "forlob.scheduling",
+    "forlob.measures",
+    "forlob.questionnaires",
+    "forlob.programmes",
+    "forlob.notifications",
+    "forlob.homecare",
     "forlob.monitoring",
     "forlob.demo",
 ]
@@ -124,6 +131,15 @@ TEMPLATES = [
         },
     },
 ]
+
+# Background work (reminders, report generation, imports) goes through Django's task framework
+# (the django-tasks backport on 5.2) into the database queue; `forlob worker` runs it.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("FORLOB_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 # SQLite (WAL) is the embedded default; PostgreSQL when DATABASE_URL says so.
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'forlob.sqlite3'}"

@@ -10,6 +10,14 @@ from forlob.citizens import cpr as cprlib
 from forlob.core.models import Municipality
 
 
+class HealthLiteracy(models.TextChoices):
+    """Result of the health-literacy screening (sundhedskompetence), stored on the citizen."""
+
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
 class Citizen(models.Model):
     class Sex(models.TextChoices):
         FEMALE = "female", _("Female")
@@ -33,6 +41,24 @@ class Citizen(models.Model):
         on_delete=models.PROTECT,
         related_name="citizens",
         verbose_name=_("municipality"),
+    )
+    health_literacy = models.CharField(
+        _("health literacy"),
+        max_length=10,
+        choices=HealthLiteracy.choices,
+        blank=True,
+        help_text=_("The result of the latest health-literacy screening."),
+    )
+    health_literacy_assessed_on = models.DateField(
+        _("health literacy assessed on"), null=True, blank=True
+    )
+    sms_opt_out = models.BooleanField(
+        _("no SMS reminders"), default=False, help_text=_("The citizen declined SMS reminders.")
+    )
+    email_opt_out = models.BooleanField(
+        _("no e-mail reminders"),
+        default=False,
+        help_text=_("The citizen declined e-mail reminders."),
     )
     is_test_person = models.BooleanField(
         _("test person"),

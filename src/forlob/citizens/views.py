@@ -22,6 +22,7 @@ from forlob.citizens.models import Citizen
 from forlob.citizens.selectors import citizen_outside_relations, citizen_search, citizen_timeline
 from forlob.citizens.services import citizen_note_add
 from forlob.core.forms import add_service_errors
+from forlob.core.panels import panels_for
 
 
 @require_http_methods(["GET", "POST"])
@@ -97,6 +98,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "note_form": NoteForm(),
             "may_manage": can(request.user, Action.MANAGE_PATHWAY),
+            "panels": panels_for("citizen", request, citizen),
         },
     )
 

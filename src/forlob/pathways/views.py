@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from forlob.access.policy import Action, can
 from forlob.access.services import get_for_actor
 from forlob.core.forms import first_error
+from forlob.core.panels import panels_for
 from forlob.pathways.forms import AssignForm, TransitionForm
 from forlob.pathways.models import Pathway, PathwayStatus
 from forlob.pathways.services import (
@@ -118,6 +119,7 @@ def pathway_page(
             "may_manage": can(request.user, Action.MANAGE_PATHWAY),
             "may_book": can(request.user, Action.BOOK),
             "appointment_actions": APPOINTMENT_ACTION_LABELS,
+            "panels": panels_for("pathway", request, pathway),
         },
     )
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from forlob.core.choices import Role
 from forlob.core.models import Location, User
+from forlob.scheduling.busy import busy_intervals
 from forlob.scheduling.models import (
     BUSY_STATUSES,
     Absence,
@@ -96,7 +97,8 @@ def free_windows(
     """Every free stretch of the given staff between two days, with five queries in all.
 
     Working hours repeat weekly; an ``ExtraCapacity`` block adds hours on one date. Each stretch
-    is cut to the location's opening hours, and absences and busy appointments are taken out.
+    is cut to the location's opening hours, and absences, busy appointments and other registered
+    commitments (``scheduling.busy``, e.g. group sessions) are taken out.
     A working-hours row without a location (or at an inactive one) uses ``default_location``.
     """
     hours: dict[tuple[int, int], list[WorkingHours]] = defaultdict(list)
@@ -127,6 +129,12 @@ def free_windows(
         .values_list("staff_id", "start", "end")
     ):
         busy[staff_id].append((b0, b1))
+    for staff_id, b0, b1 in busy_intervals(
+        staff_ids, _aware(first_day, time(0)), _aware(last_day + timedelta(days=1), time(0))
+    ):
+        busy[staff_id].append((b0, b1))
+    for intervals in busy.values():
+        intervals.sort()
 
     windows: list[Window] = []
     day = first_day

@@ -24,6 +24,7 @@ from forlob.core.models import Location, User
 from forlob.pathways.models import OPEN_STATUSES, Pathway, PathwayStatus
 from forlob.pathways.services import apply_transition
 from forlob.referrals import rules
+from forlob.scheduling.busy import is_busy
 from forlob.scheduling.models import (
     BUSY_STATUSES,
     Absence,
@@ -52,7 +53,8 @@ def calendar_problems(
 ) -> list[str]:
     """Why ``staff`` cannot see a citizen at ``location`` from ``start`` to ``end`` (empty: can).
 
-    Checks working hours, absences, opening hours and existing appointments. Used by the booking
+    Checks working hours, absences, opening hours, existing appointments and other registered
+    commitments (``scheduling.busy``). Used by the booking
     service under lock, and by forms and the optimiser adapter to explain a refusal.
     """
     problems: list[str] = []
@@ -74,7 +76,7 @@ def calendar_problems(
         problems.append(_(MESSAGE_LOCATION_CLOSED))
     if Appointment.objects.filter(
         staff=staff, status__in=BUSY_STATUSES, start__lt=end, end__gt=start
-    ).exists():
+    ).exists() or is_busy(staff.pk, start, end):
         problems.append(_(MESSAGE_OVERLAP))
     return problems
 
