@@ -50,6 +50,7 @@ from django.utils import timezone
 from forlob.citizens.models import Citizen
 from forlob.core.choices import GOP_LEVEL_RANK, DiagnosisArea, GopLevel, Profession, Role
 from forlob.core.models import Competency, Location, Municipality, RoleAssignment, Team, Unit, User
+from forlob.demo.extensions import extensions
 from forlob.pathways.models import DropoutReason, Pathway, PathwayStatus, PathwayTransition
 from forlob.pathways.services import TRANSITIONS
 from forlob.referrals import rules
@@ -1459,6 +1460,9 @@ def generate(
         log(f"{len(b.referrals)} referrals, {len(b.appointments)} appointments simulated")
         b.write()
         log("written")
+        for path, extend in extensions():
+            b.counts.update(extend(b))
+            log(path)
 
     gop = [p for p in b.pathways if p.pathway_type.code == ReferralType.GOP]
     new_gop = [

@@ -1,0 +1,21 @@
+"""Demo data of the later apps, added after the core municipality is written.
+
+Each entry is the dotted path of a function ``extend(b) -> dict[str, int]`` that receives the
+demo builder (``generator._Builder``: ``b.rng``, ``b.today``, ``b.users``, ``b.teams``,
+``b.locations``, ``b.citizens``, ``b.pathways``, ``b.appointments`` …, all saved) and returns
+counts for the summary. They run inside the same transaction, in this order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.utils.module_loading import import_string
+
+EXTENSIONS: tuple[str, ...] = ()
+
+
+def extensions() -> Iterator[tuple[str, Callable[[Any], dict[str, int]]]]:
+    for path in EXTENSIONS:
+        yield path, import_string(path)
