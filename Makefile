@@ -109,8 +109,8 @@ run: sysdeps-run install
 	$(FORLOB) migrate --noinput
 	$(FORLOB) collectstatic --noinput -v0
 	$(FORLOB) seed-demo --if-empty
-# The background worker is optional (only if the project has a `worker` command).
-# With a worker we cannot `exec` the server (the shell, and with it the trap that
+# The background worker (`forlob worker`: reminders, questionnaire links, reports) runs
+# beside the server and stops with it. With a worker we cannot `exec` the server (the shell, and with it the trap that
 # stops the worker, would be gone), so the server runs as a child instead.
 	@if $(FORLOB) help worker >/dev/null 2>&1; then \
 	    $(FORLOB) worker & worker=$$!; \
