@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "forlob.notifications",
     "forlob.homecare",
     "forlob.monitoring",
+    "forlob.cluster",
     "forlob.demo",
 ]
 

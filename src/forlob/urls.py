@@ -26,6 +26,8 @@ urlpatterns = [
     path("programmes/", include("forlob.programmes.urls")),
     path("reminders/", include("forlob.notifications.urls")),
     path("home-rehabilitation/", include("forlob.homecare.urls")),
+    path("monitoring/", include("forlob.monitoring.urls")),
+    path("cluster/", include("forlob.cluster.urls")),
     path("audit/", include("forlob.access.urls")),
     path("api-tokens/", token_views.api_tokens, name="api_tokens"),
     path("api-tokens/<int:pk>/revoke/", token_views.api_token_revoke_view, name="api_token_revoke"),
