@@ -39,7 +39,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # Prints a banner between phases so a long CI log is easy to scan.
 banner = @printf '\n==================== %s ====================\n\n' "$(1)"
 
-.PHONY: help run test lint fmt test-sqlite test-pg e2e bench clean \
+.PHONY: help run test lint fmt test-sqlite test-pg e2e bench bench-monitoring clean \
         install install-test messages sysdeps-run sysdeps-test sysdeps-e2e \
         check-format check-lint check-migrations
 
@@ -52,6 +52,8 @@ help:
 	@echo "make lint         ruff format --check + ruff check"
 	@echo "make fmt          ruff check --fix + ruff format"
 	@echo "make bench        run bench/*.py"
+	@echo "make bench-monitoring  KPI timing vs hand-written SQL on SQLite and PostgreSQL"
+	@echo "                  (BENCH_ARGS='--scale 0.1' for a smaller region)"
 	@echo "make clean        remove .venv, var/ and build artefacts"
 
 # --- system packages (Debian) ----------------------------------------------------------
@@ -60,6 +62,13 @@ help:
 HAVE_chromium   := test -x /usr/bin/chromium
 HAVE_postgresql := compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null
 HAVE_gettext    := command -v msgfmt >/dev/null
+# Monitoring: WeasyPrint (the annual report's PDF) needs Pango and a font; the tests render the
+# PDF with pdftoppm/pdftotext from poppler-utils.
+HAVE_poppler-utils      := command -v pdftoppm >/dev/null
+HAVE_libpango-1.0-0     := ldconfig -p | grep 'libpango-1.0.so.0' >/dev/null
+HAVE_libpangoft2-1.0-0  := ldconfig -p | grep 'libpangoft2-1.0.so.0' >/dev/null
+HAVE_fonts-dejavu-core  := test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+PDF_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 
 # $(call apt_ensure,PKG...) installs whichever of PKG... is missing, with a single
 # apt-get update, and does nothing (no network) when all are present.
@@ -73,10 +82,10 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-sysdeps-run:  ; $(call apt_ensure,gettext)
+sysdeps-run:  ; $(call apt_ensure,gettext $(PDF_DEBS))
 # test-pg needs chromium too: the PostgreSQL run includes the browser tests.
-sysdeps-test: ; $(call apt_ensure,chromium postgresql gettext)
-sysdeps-e2e:  ; $(call apt_ensure,chromium gettext)
+sysdeps-test: ; $(call apt_ensure,chromium postgresql gettext poppler-utils $(PDF_DEBS))
+sysdeps-e2e:  ; $(call apt_ensure,chromium gettext poppler-utils $(PDF_DEBS))
 
 # --- Python environment ------------------------------------------------------------------
 # pip runs again only when pyproject.toml is newer than the stamp: `make` compares the
@@ -188,6 +197,16 @@ bench: install-test
 	    printf '\n==================== %s ====================\n\n' "$$s"; \
 	    $(BIN)/python "$$s"; \
 	done
+
+# The monitoring benchmark on both databases: a regional dataset (4 municipalities × 5 years,
+# about 2 million appointments at the default scale), KPI time against one hand-written query.
+BENCH_ARGS ?=
+bench-monitoring: sysdeps-test install-test
+	@$(MAKE) messages
+	$(call banner,bench/monitoring.py on SQLite)
+	env -u DATABASE_URL $(BIN)/python bench/monitoring.py $(BENCH_ARGS)
+	$(call banner,bench/monitoring.py on PostgreSQL)
+	scripts/with-postgres $(BIN)/python bench/monitoring.py $(BENCH_ARGS)
 
 # --- clean ---------------------------------------------------------------------------------
 clean:

@@ -24,8 +24,11 @@ from hypothesis import HealthCheck, settings
 from forlob.citizens.models import Citizen
 from forlob.core.choices import DiagnosisArea, GopLevel, Profession, Role
 from forlob.core.models import Location, Municipality, Team, Unit, User
+from forlob.homecare.models import Goal, RehabCase, Visit
+from forlob.notifications.models import OutboundMessage
 from forlob.pathways.models import Pathway
 from forlob.pathways.services import pathway_create_from_referral
+from forlob.programmes.models import Enrolment
 from forlob.referrals.models import Referral
 from forlob.scheduling.models import Appointment
 from forlob.scheduling.services import appointment_book
@@ -35,6 +38,7 @@ from tests.factories import (
     CompetencyFactory,
     LocationFactory,
     MunicipalityFactory,
+    OutboundMessageFactory,
     ReferralFactory,
     TeamFactory,
     TherapistFactory,
@@ -43,6 +47,8 @@ from tests.factories import (
     working_week,
 )
 from tests.helpers import NOW, TODAY, at
+from tests.homecare.support import case_for_matrix
+from tests.programmes.helpers import case_enrolment
 
 # Database-backed examples are slower than Hypothesis' default deadline expects, and the `db`
 # fixture is function-scoped on purpose: each example runs in its own savepoint (see the tests).
@@ -77,6 +83,10 @@ def seed_reference_data() -> None:
     for module in (
         "forlob.referrals.migrations.0002_seed_referral_types",
         "forlob.pathways.migrations.0002_seed_dropout_reasons",
+        "forlob.questionnaires.migrations.0002_seed_questionnaires",
+        "forlob.homecare.migrations.0002_seed_reference_data",
+        "forlob.programmes.migrations.0002_seed_programmes",
+        "forlob.cluster.migrations.0002_seed_reference_data",
     ):
         importlib.import_module(module).seed(apps, None)
 
@@ -186,6 +196,11 @@ class Case:
     pending: Referral  # a second, still new referral of the same citizen
     pathway: Pathway  # booked
     appointment: Appointment  # booked, tomorrow 10:00
+    message: OutboundMessage  # the SMS reminder for the appointment, failed (gateway down)
+    enrolment: Enrolment  # on a GAIN class of the therapist (one session, 3 August), same pathway
+    rehab: RehabCase  # everyday rehabilitation, active, private provider, therapist responsible
+    rehab_visit: Visit  # the case's first rehab visit on the provider's driving list (today)
+    rehab_goal: Goal  # the case's goal (no evaluations yet)
 
 
 @pytest.fixture
@@ -213,4 +228,25 @@ def case(therapist: User, org_a: Org, frozen: datetime) -> Case:
         pending=pending,
         pathway=pathway,
         appointment=appointment,
+        message=OutboundMessageFactory(
+            citizen=citizen,
+            purpose="reminder",
+            related_key=f"appointment:{appointment.pk}",
+            event_start=appointment.start,
+            offset_minutes=120,
+            due_at=appointment.start - timedelta(hours=2),
+            status="failed",
+            attempts=4,
+            last_error="HTTP 503: Service Unavailable",
+        ),
+        enrolment=case_enrolment(
+            citizen=citizen, pathway=pathway, staff=therapist, location=org_a.location
+        ),
+        **dict(
+            zip(
+                ("rehab", "rehab_visit", "rehab_goal"),
+                case_for_matrix(citizen=citizen, therapist=therapist),
+                strict=True,
+            )
+        ),
     )

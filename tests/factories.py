@@ -346,3 +346,21 @@ def gop_form(*, cpr: str, **overrides: object) -> dict[str, object]:
     }
     data.update(overrides)
     return data
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+class OutboundMessageFactory(DjangoModelFactory):
+    """An SMS to the citizen, written directly (``message_queue`` is the service)."""
+
+    class Meta:
+        model = "notifications.OutboundMessage"
+
+    citizen = factory.SubFactory(CitizenFactory)
+    channel = "sms"
+    recipient = "4512345678"
+    body = "Påmindelse: Du har en aftale hos Genoptræningen, Sundhedshuset, tirsdag kl. 10.00."
+    purpose = "other"
+    due_at = factory.LazyFunction(lambda: at(TODAY, 9))
+    status = "queued"

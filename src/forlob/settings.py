@@ -293,3 +293,70 @@ FORLOB_ACCESS_GRACE_DAYS = envint("FORLOB_ACCESS_GRACE_DAYS", 30)
 FORLOB_BREAK_GLASS_HOURS = envint("FORLOB_BREAK_GLASS_HOURS", 8)
 # How long audit entries are kept before `forlob purge-audit` may remove them (default 5 years).
 FORLOB_AUDIT_RETENTION_DAYS = envint("FORLOB_AUDIT_RETENTION_DAYS", 5 * 365)
+# Questionnaires: how long a link sent to a citizen works (days) and a tablet session (hours);
+# how many unknown links one address may try per 15 minutes before it is paused; how far back
+# the worker looks for completed pathways to invite to the satisfaction survey; the address
+# links in SMS/e-mail point to when no request tells it (the background worker).
+FORLOB_QUESTIONNAIRE_LINK_DAYS = envint("FORLOB_QUESTIONNAIRE_LINK_DAYS", 14)
+FORLOB_QUESTIONNAIRE_TABLET_HOURS = envint("FORLOB_QUESTIONNAIRE_TABLET_HOURS", 4)
+FORLOB_QUESTIONNAIRE_GUESS_LIMIT = envint("FORLOB_QUESTIONNAIRE_GUESS_LIMIT", 20)
+FORLOB_SATISFACTION_INVITE_DAYS = envint("FORLOB_SATISFACTION_INVITE_DAYS", 14)
+FORLOB_PUBLIC_URL = os.environ.get("FORLOB_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Reminders and other messages to citizens (notifications; sent by `forlob worker`).
+# SMS backend: console (default, prints), file (JSON lines in FORLOB_OUTBOX_DIR/sms.jsonl),
+# http (a GatewayAPI-style JSON POST to FORLOB_SMS_HTTP_URL), memory (tests) or a dotted path.
+FORLOB_SMS_BACKEND = os.environ.get("FORLOB_SMS_BACKEND", "console").strip() or "console"
+if FORLOB_SMS_BACKEND not in {"console", "file", "http", "memory"} and "." not in (
+    FORLOB_SMS_BACKEND
+):
+    raise ImproperlyConfigured(
+        f"FORLOB_SMS_BACKEND must be console, file, http or a dotted path, got "
+        f"{FORLOB_SMS_BACKEND!r}"
+    )
+FORLOB_OUTBOX_DIR = Path(os.environ.get("FORLOB_OUTBOX_DIR", VAR_DIR / "outbox"))
+FORLOB_SMS_HTTP_URL = os.environ.get("FORLOB_SMS_HTTP_URL", "https://gatewayapi.com/rest/mtsms")
+# Basic authentication (GatewayAPI: the API token as user, empty password) or a bearer token.
+FORLOB_SMS_HTTP_USER = envsecret("FORLOB_SMS_HTTP_USER", "") or ""
+FORLOB_SMS_HTTP_PASSWORD = envsecret("FORLOB_SMS_HTTP_PASSWORD", "") or ""
+FORLOB_SMS_HTTP_TOKEN = envsecret("FORLOB_SMS_HTTP_TOKEN", "") or ""
+if FORLOB_SMS_BACKEND == "http" and not (FORLOB_SMS_HTTP_USER or FORLOB_SMS_HTTP_TOKEN):
+    raise ImproperlyConfigured(
+        "FORLOB_SMS_BACKEND=http needs FORLOB_SMS_HTTP_USER (basic) or FORLOB_SMS_HTTP_TOKEN"
+    )
+if not FORLOB_SMS_HTTP_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("FORLOB_SMS_HTTP_URL must start with https:// or http://")
+# Shown as the sender: up to 11 letters/digits (GatewayAPI), ASCII is safest.
+FORLOB_SMS_SENDER = os.environ.get("FORLOB_SMS_SENDER", "Forlob")[:11]
+FORLOB_SMS_TIMEOUT_SECONDS = envint("FORLOB_SMS_TIMEOUT_SECONDS", 10)
+# Failed sends that may help to retry (timeouts, 5xx) are tried up to this many times in all,
+# waiting 1, 5, 25 ... × FORLOB_MESSAGE_RETRY_SECONDS in between.
+FORLOB_MESSAGE_MAX_ATTEMPTS = envint("FORLOB_MESSAGE_MAX_ATTEMPTS", 4)
+FORLOB_MESSAGE_RETRY_SECONDS = envint("FORLOB_MESSAGE_RETRY_SECONDS", 60)
+if FORLOB_MESSAGE_MAX_ATTEMPTS < 1 or FORLOB_MESSAGE_RETRY_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "FORLOB_MESSAGE_MAX_ATTEMPTS and FORLOB_MESSAGE_RETRY_SECONDS must be positive"
+    )
+# The proactive call list shows citizens with low health literacy and an event within N days.
+FORLOB_CALL_LIST_DAYS = envint("FORLOB_CALL_LIST_DAYS", 3)
+# E-mail: console (default), file (FORLOB_OUTBOX_DIR/email/) or smtp (EMAIL_HOST, EMAIL_PORT,
+# EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS).
+_EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+_email_backend = os.environ.get("FORLOB_EMAIL_BACKEND", "console").strip() or "console"
+EMAIL_BACKEND = _EMAIL_BACKENDS.get(_email_backend, _email_backend)
+if "." not in EMAIL_BACKEND:
+    raise ImproperlyConfigured(
+        f"FORLOB_EMAIL_BACKEND must be console, file, smtp or a dotted path, got {_email_backend!r}"
+    )
+EMAIL_FILE_PATH = FORLOB_OUTBOX_DIR / "email"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = os.environ.get("FORLOB_EMAIL_FROM", "forlob@localhost")

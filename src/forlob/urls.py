@@ -23,6 +23,8 @@ urlpatterns = [
     path("calendar/", include("forlob.scheduling.urls")),
     path("measures/", include("forlob.measures.urls")),
     path("questionnaires/", include("forlob.questionnaires.urls")),
+    # The citizen's one-time questionnaire link: public (login_not_required), token-guarded.
+    path("q/", include("forlob.questionnaires.public_urls")),
     path("programmes/", include("forlob.programmes.urls")),
     path("reminders/", include("forlob.notifications.urls")),
     path("home-rehabilitation/", include("forlob.homecare.urls")),

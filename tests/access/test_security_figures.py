@@ -166,12 +166,17 @@ def test_nothing_leaks_across_providers_or_municipalities(client_for, case, acto
 
 
 def test_provider_a_sees_its_citizen_and_provider_b_only_its_own_nothing(client_for, case, actors):
-    """The positive side of the three actors: A may read what B may not."""
+    """The positive side of the three actors: the citizen is in A's scope and not in B's.
+
+    A sees the citizen through the plan's pages (tests/homecare); the whole record (citizen and
+    pathway pages) is not for provider staff, so A gets 403 "not yours to open", B gets 404
+    "not there", like a missing id."""
     a = client_for(actors["provider_a"])
-    assert a.get(reverse("citizens:detail", args=[case.citizen.pk])).status_code == 200
-    assert a.get(reverse("pathways:detail", args=[case.pathway.pk])).status_code == 200
+    assert a.get(reverse("citizens:detail", args=[case.citizen.pk])).status_code == 403
+    assert a.get(reverse("pathways:detail", args=[case.pathway.pk])).status_code == 403
     b = client_for(actors["provider_b"])
     assert b.get(reverse("citizens:detail", args=[case.citizen.pk])).status_code == 404
+    assert b.get(reverse("pathways:detail", args=[case.pathway.pk])).status_code == 404
 
 
 def test_every_read_writes_one_audit_entry(client_for, case, actors):

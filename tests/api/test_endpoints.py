@@ -399,10 +399,12 @@ def test_citizen_and_timeline(case, api_for, therapist):
     citizen = c.get(f"/citizens/{case.citizen.pk}").json()
     assert citizen["cpr_masked"] == case.citizen.cpr_masked
     assert "cpr" not in citizen
-    assert [p["id"] for p in citizen["pathways"]] == [case.pathway.pk]
+    # The case citizen also has an everyday-rehabilitation pathway (case.rehab, with its referral).
+    pathways = {p["id"] for p in citizen["pathways"]}
+    assert pathways == {case.pathway.pk, case.rehab.pathway_id}
     timeline = c.get(f"/citizens/{case.citizen.pk}/timeline").json()
     kinds = [e["kind"] for e in timeline]
-    assert kinds.count("referral") == 2 and "appointment" in kinds and "transition" in kinds
+    assert kinds.count("referral") == 3 and "appointment" in kinds and "transition" in kinds
 
 
 def test_search_by_cpr_or_name_in_scope_only(case, api_for, therapist, outsider):

@@ -76,7 +76,10 @@ def test_demo_logins_work_with_their_roles(demo: DemoSummary, client: object) ->
     assert admin.is_staff and admin.is_superuser
     assert User.objects.get(username="terapeut").team.name == "Team Ortopædi"
     assert User.objects.get(username="terapeut").profession == Profession.PHYSIOTHERAPIST
-    others = User.objects.exclude(username__in=[d.username for d in DEMO_LOGINS])
+    # Home-care providers' staff (forlob.demo.homecare) are not the unit's staff.
+    others = User.objects.exclude(username__in=[d.username for d in DEMO_LOGINS]).filter(
+        provider__isnull=True
+    )
     assert others.count() == 31
     assert not any(u.has_usable_password() for u in others)
     assert demo.logins == DEMO_LOGINS
@@ -104,10 +107,13 @@ def test_organisation_and_staff_mix(demo: DemoSummary) -> None:
     professions = Counter(User.objects.values_list("profession", flat=True))
     assert professions[Profession.PHYSIOTHERAPIST] == 23
     assert professions[Profession.OCCUPATIONAL_THERAPIST] == 4
-    assert User.objects.count() == 37
+    # 37 in the rehabilitation unit and the neuropsychologist leading GAIN; providers' aside
+    assert User.objects.filter(provider__isnull=True).count() == 38
     therapists = User.objects.filter(role_assignments__role=Role.THERAPIST)
-    assert therapists.count() == 27
-    assert not therapists.filter(competencies__isnull=True).exists()
+    assert therapists.count() == 28  # with the neuropsychologist
+    # Every therapist takes GOPs except the neuropsychologist, who leads GAIN classes only.
+    gop_therapists = therapists.exclude(profession=Profession.NEUROPSYCHOLOGIST)
+    assert not gop_therapists.filter(competencies__isnull=True).exists()
     specialised_neuro = Competency.objects.filter(
         diagnosis_area=DiagnosisArea.NEUROLOGICAL, max_level=GopLevel.SPECIALISED
     ).count()
@@ -123,7 +129,7 @@ def test_organisation_and_staff_mix(demo: DemoSummary) -> None:
     summer = Absence.objects.filter(
         kind=Absence.Kind.HOLIDAY, start_date__gte=date(2025, 6, 1), end_date__lte=date(2025, 8, 31)
     )
-    assert summer.values("staff").distinct().count() == 37
+    assert summer.values("staff").distinct().count() == 38  # every unit member
     assert summer.filter(end_date=F("start_date") + timedelta(days=18)).count() >= 25
 
 
@@ -170,7 +176,8 @@ def test_citizens_are_unique_test_persons_with_valid_cpr(demo: DemoSummary) -> N
         assert parsed.birth_date == c.birth_date
         assert parsed.is_male == (c.sex == Citizen.Sex.MALE)
         assert c.is_test_person
-        assert not c.phone and not c.email
+        assert not c.email
+        assert not c.phone or (c.phone.startswith("01 ") and len(c.phone) == 9)  # unassigned
     assert {c.postal_code for c in citizens} <= {code for code, _, _ in POSTAL}
     assert len({c.first_name for c in citizens}) > 40
     assert len({c.last_name for c in citizens}) > 40

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 class Action(StrEnum):
     VIEW_CITIZEN = "view_citizen"
+    VIEW_RECORD = "view_record"
     REGISTER_REFERRAL = "register_referral"
     MANAGE_PATHWAY = "manage_pathway"
     EDIT_PLAN = "edit_plan"
@@ -49,11 +50,14 @@ class Action(StrEnum):
     VIEW_AGGREGATES = "view_aggregates"
     VIEW_PSEUDONYMISED = "view_pseudonymised"
     EXPORT = "export"
+    IMPORT_HOSPITAL_DATA = "import_hospital_data"
+    RECORD_AUDIT = "record_audit"
     ADMINISTER = "administer"
 
 
 ACTION_LABELS: dict[Action, str] = {
-    Action.VIEW_CITIZEN: _("view a citizen's record"),
+    Action.VIEW_CITIZEN: _("view the data of citizens in their care"),
+    Action.VIEW_RECORD: _("open the whole record: citizen page, referrals, pathways, calendar"),
     Action.REGISTER_REFERRAL: _("register referrals"),
     Action.MANAGE_PATHWAY: _("manage pathways (status, responsible, notes)"),
     Action.EDIT_PLAN: _("edit rehabilitation plans and evaluations"),
@@ -65,26 +69,33 @@ ACTION_LABELS: dict[Action, str] = {
     Action.VIEW_AGGREGATES: _("see key figures and dashboards"),
     Action.VIEW_PSEUDONYMISED: _("see pseudonymised lists"),
     Action.EXPORT: _("export datasets"),
+    Action.IMPORT_HOSPITAL_DATA: _("import hospital events (cluster data)"),
+    Action.RECORD_AUDIT: _("draw and record cross-sector audits (cluster)"),
     Action.ADMINISTER: _("administer users, reference data and the audit log"),
 }
 
 _CLINICAL = {
     Action.VIEW_CITIZEN,
+    Action.VIEW_RECORD,
     Action.REGISTER_REFERRAL,
     Action.MANAGE_PATHWAY,
     Action.EDIT_PLAN,
     Action.BOOK,
     Action.BREAK_GLASS,
     Action.VIEW_AGGREGATES,
+    Action.RECORD_AUDIT,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.THERAPIST: frozenset(_CLINICAL),
     Role.NURSE: frozenset(_CLINICAL),
-    Role.COORDINATOR: frozenset(_CLINICAL | {Action.MANAGE_CAPACITY, Action.RUN_SIMULATION}),
+    Role.COORDINATOR: frozenset(
+        _CLINICAL | {Action.MANAGE_CAPACITY, Action.RUN_SIMULATION, Action.IMPORT_HOSPITAL_DATA}
+    ),
     Role.ASSESSOR: frozenset(
         {
             Action.VIEW_CITIZEN,
+            Action.VIEW_RECORD,
             Action.REGISTER_REFERRAL,
             Action.ASSESS,
             Action.BREAK_GLASS,
@@ -92,7 +103,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         }
     ),
     # Home-care staff (municipal or private provider) carry out plans; they neither book nor
-    # manage pathways, and they never break the glass.
+    # manage pathways, and they never break the glass. They see what the plan needs (the
+    # everyday-rehabilitation pages) but not the whole record (no VIEW_RECORD): not the citizen
+    # page with its full CPR number and timeline, not referrals, other pathways or calendars.
     Role.HOMECARE_WORKER: frozenset({Action.VIEW_CITIZEN, Action.EDIT_PLAN}),
     Role.PROVIDER_STAFF: frozenset({Action.VIEW_CITIZEN, Action.EDIT_PLAN}),
     Role.MANAGER: frozenset(
@@ -101,10 +114,18 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.VIEW_PSEUDONYMISED,
             Action.MANAGE_CAPACITY,
             Action.RUN_SIMULATION,
+            Action.RECORD_AUDIT,
         }
     ),
     Role.ANALYST: frozenset(
-        {Action.VIEW_AGGREGATES, Action.VIEW_PSEUDONYMISED, Action.EXPORT, Action.RUN_SIMULATION}
+        {
+            Action.VIEW_AGGREGATES,
+            Action.VIEW_PSEUDONYMISED,
+            Action.EXPORT,
+            Action.RUN_SIMULATION,
+            Action.IMPORT_HOSPITAL_DATA,
+            Action.RECORD_AUDIT,
+        }
     ),
     Role.ADMIN: frozenset({Action.ADMINISTER, Action.VIEW_AGGREGATES}),
 }

@@ -18,6 +18,9 @@ from django.utils.translation import gettext_noop
 from forlob.access.models import AccessLog, BreakGlassAccess
 from forlob.access.policy import Action, can, citizens_in_scope, may_break_glass
 
+# Actions that only read: refusing one is audited as a denied read.
+READ_ACTIONS = frozenset({Action.VIEW_CITIZEN, Action.VIEW_RECORD})
+
 if TYPE_CHECKING:
     from forlob.citizens.models import Citizen
     from forlob.core.models import User
@@ -126,7 +129,7 @@ def get_for_actor(
         # May see, may not change: the one case where we say "forbidden" rather than "not there".
         audit_record(
             actor=actor,
-            kind=AccessLog.Kind.WRITE,
+            kind=AccessLog.Kind.READ if action in READ_ACTIONS else AccessLog.Kind.WRITE,
             operation=operation,
             outcome=AccessLog.Outcome.DENIED,
             citizen_id=citizen_of(obj),
@@ -145,7 +148,8 @@ def get_for_actor(
 
 
 def citizen_get_for_actor(*, actor: User, citizen_id: int, operation: str) -> Citizen:
-    """The citizen record, for viewing; 404 (audited) when outside the actor's scope."""
+    """The citizen record, for viewing; 404 (audited) when outside the actor's scope, 403 for
+    home-care and provider staff (they see their citizens only through the plan's pages)."""
     from forlob.citizens.models import Citizen
 
     return get_for_actor(
@@ -154,6 +158,7 @@ def citizen_get_for_actor(*, actor: User, citizen_id: int, operation: str) -> Ci
         pk=citizen_id,
         operation=operation,
         citizen_field="",
+        action=Action.VIEW_RECORD,
     )
 
 

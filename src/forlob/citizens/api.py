@@ -73,7 +73,7 @@ class SearchIn(Schema):
 )
 def citizen_search_endpoint(request: HttpRequest, payload: SearchIn) -> list[CitizenRef]:
     actor = actor_of(request)
-    if not can(actor, Action.VIEW_CITIZEN):
+    if not can(actor, Action.VIEW_RECORD):
         raise PermissionDenied
     results = list(citizen_search(actor=actor, query=payload.query))
     audit_reads(actor=actor, operation="api_citizen_search_result", objects=results)

@@ -28,7 +28,7 @@ from forlob.core.panels import panels_for
 @require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
     """Search by name or CPR. A POST, so a CPR number never lands in a URL or an access log."""
-    if not can(request.user, Action.VIEW_CITIZEN):
+    if not can(request.user, Action.VIEW_RECORD):
         raise PermissionDenied
     form = CitizenSearchForm(request.POST or None)
     results = None

@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from forlob.cluster import views
 
 app_name = "cluster"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("import/", views.import_events, name="import"),
+    path("import/template.csv", views.import_template, name="import_template"),
+    path("follow-up-visits/", views.follow_ups, name="follow_ups"),
+    path("follow-up-visits/<int:pk>/", views.follow_up_update_view, name="follow_up_update"),
+    path("audit/", views.audit_list, name="audit"),
+    path("audit/draw/", views.audit_draw, name="audit_draw"),
+    path("audit/<int:pk>/", views.audit_case, name="audit_case"),
+]

@@ -15,16 +15,30 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return {"nav_items": []}
     actions = actions_for(user)
     items = [(reverse("home"), _("Overview"))]
-    if Action.VIEW_CITIZEN in actions:
+    if Action.VIEW_RECORD in actions:
         items += [
             (reverse("referrals:inbox"), _("Intake inbox")),
             (reverse("citizens:search"), _("Citizens")),
             (reverse("scheduling:day"), _("Calendar")),
+            (reverse("programmes:class_list"), _("Classes")),
+            (reverse("notifications:failed"), _("Reminders")),
         ]
     if Action.REGISTER_REFERRAL in actions:
         items.append((reverse("referrals:create"), _("New referral")))
+    if Action.VIEW_CITIZEN in actions:  # homecare: worklist; figures are linked from it
+        items.append((reverse("homecare:index"), _("Everyday rehabilitation")))
+    if user.provider_id is not None and Action.VIEW_CITIZEN in actions:
+        items.append((reverse("homecare:driving_list"), _("Driving list")))
+    elif Action.VIEW_AGGREGATES in actions and Action.VIEW_CITIZEN not in actions:
+        items.append((reverse("homecare:figures"), _("Everyday rehabilitation figures")))
     if Action.VIEW_AGGREGATES in actions:
+        items.append((reverse("monitoring:dashboard"), _("Management information")))
         items.append((reverse("scheduling:capacity"), _("Capacity")))
+        items.append((reverse("questionnaires:tracking"), _("Questionnaire responses")))
+        items.append((reverse("cluster:overview"), _("Cluster data")))
+        items.append((reverse("monitoring:evaluation"), _("Evaluation")))
+    if Action.ADMINISTER in actions:
+        items.append((reverse("questionnaires:list"), _("Questionnaires")))
     if Action.ADMINISTER in actions:
         items.append((reverse("audit:log"), _("Access log")))
     if Action.ADMINISTER in actions or user.is_staff:

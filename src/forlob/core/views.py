@@ -32,4 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["kpi_rows"] = [
             {"this": a, "cells": [a, b]} for a, b in zip(kpi_this, kpi_last, strict=True)
         ]
+        from forlob.questionnaires.selectors import home_tiles
+
+        context["questionnaire_tiles"] = home_tiles(actor=request.user, today=today)
     return render(request, "core/home.html", context)

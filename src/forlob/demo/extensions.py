@@ -13,7 +13,14 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = (
+    "forlob.demo.measures.extend",
+    "forlob.demo.questionnaires.extend",
+    "forlob.demo.programmes.extend",  # before notifications: class sessions get reminders
+    "forlob.demo.notifications.extend",
+    "forlob.demo.homecare.extend",
+    "forlob.demo.cluster.extend",  # last: draws its own generator from b.rng
+)
 
 
 def extensions() -> Iterator[tuple[str, Callable[[Any], dict[str, int]]]]:

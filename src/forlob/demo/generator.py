@@ -15,7 +15,8 @@ Same ``seed`` and ``today``, same data (password hashes aside: they are salted).
 Citizens are synthetic test persons (``is_test_person=True``): Danish names drawn from short
 lists, addresses in Randers postal codes, CPR numbers valid in form only (real date of birth,
 century digit consistent with the birth year, last digit odd for men and even for women). They
-get no phone number or e-mail address, so nothing can ever be sent to a real person by mistake.
+get no e-mail address, and most get a mobile number starting with 01: Danish numbers starting
+with 0 are never assigned to subscribers, so a reminder can never reach a real person by mistake.
 
 History is written with ``bulk_create``, not through the services, for speed and because the
 services refuse the past ("cannot book in the past"). The generator therefore keeps the services'
@@ -93,6 +94,10 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("analytiker", Role.ANALYST, "key figures and data"),
     DemoLogin("admin", Role.ADMIN, "administration, also /admin/"),
     DemoLogin("visitator", Role.ASSESSOR, "registers referrals (everyday rehabilitation)"),
+    DemoLogin("neuropsykolog", Role.THERAPIST, "neuropsychologist, leads GAIN classes"),
+    # Made by forlob.demo.homecare (home-care providers' staff):
+    DemoLogin("privat", Role.PROVIDER_STAFF, "private home-care provider: its citizens only"),
+    DemoLogin("hjemmepleje", Role.HOMECARE_WORKER, "municipal home care: driving list"),
 )
 
 
@@ -621,6 +626,7 @@ class _Spec:
 class _Builder:
     def __init__(self, *, seed: int, today: date, scale: float):
         self.rng = random.Random(seed)
+        self.phone_rng = random.Random(seed + 1)
         self.today = today
         self.scale = scale
         self.cutoff = _at(today, 0)  # before: history; from here on: the future
@@ -1024,11 +1030,20 @@ class _Builder:
             postal_code=postal,
             city=city,
             municipality=self.municipality,
+            phone=self.demo_phone(),
             is_test_person=True,
             created_at=received_at,
         )
         self.citizens.append(citizen)
         return citizen
+
+    def demo_phone(self) -> str:
+        """A mobile number no one can have (Danish numbers starting with 0 are unassigned), for
+        four citizens in five; the rest have none, as in life. A separate random stream, so
+        the rest of the demo stays the same."""
+        if self.phone_rng.random() >= 0.8:
+            return ""
+        return f"01 {self.phone_rng.randrange(10**6):06d}"
 
     def cpr(self, born: date, *, male: bool) -> str:
         """A CPR number valid in form (see citizens/cpr.py) that no citizen here has yet."""

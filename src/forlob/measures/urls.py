@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from forlob.measures import views
 
 app_name = "measures"
 
-urlpatterns: list = []
+_BASE = "pathway/<int:pk>/<slug:instrument>/<slug:time_point>/"
+
+urlpatterns = [
+    path(_BASE, views.record_form, name="record_form"),
+    path(_BASE + "save/", views.record, name="record"),
+    path(_BASE + "skip/", views.skip_form, name="skip_form"),
+    path(_BASE + "skip/save/", views.skip, name="skip"),
+]

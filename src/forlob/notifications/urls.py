@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from forlob.notifications import views
 
 app_name = "notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.failed_list, name="failed"),
+    path("call-list/", views.call_list_view, name="call_list"),
+    path("call-list/<int:pk>/called/", views.mark_called, name="mark_called"),
+    path("citizens/<int:pk>/opt-out/", views.opt_out, name="opt_out"),
+    path("messages/<int:pk>/retry/", views.retry, name="retry"),
+]

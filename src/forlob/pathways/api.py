@@ -122,7 +122,11 @@ def pathway_out(pathway: Pathway) -> PathwayOut:
 )
 def pathway_detail(request: HttpRequest, id: Id) -> PathwayOut:
     pathway = get_for_actor(
-        actor=actor_of(request), queryset=_PATHWAY_QS, pk=id, operation="api_pathway_detail"
+        actor=actor_of(request),
+        queryset=_PATHWAY_QS,
+        pk=id,
+        operation="api_pathway_detail",
+        action=Action.VIEW_RECORD,
     )
     return pathway_out(pathway)
 

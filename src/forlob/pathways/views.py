@@ -35,7 +35,7 @@ APPOINTMENT_ACTION_LABELS = [
 
 
 def get_pathway(
-    request: HttpRequest, pk: int, operation: str, action: Action = Action.VIEW_CITIZEN
+    request: HttpRequest, pk: int, operation: str, action: Action = Action.VIEW_RECORD
 ) -> Pathway:
     return get_for_actor(
         actor=request.user,

@@ -118,7 +118,7 @@ def referral_out(referral: Referral, today: date) -> ReferralOut:
 )
 def referral_inbox(request: HttpRequest, filters: Query[InboxFilters]) -> ReferralPage:
     actor = actor_of(request)
-    if not can(actor, Action.VIEW_CITIZEN):
+    if not can(actor, Action.VIEW_RECORD):
         raise PermissionDenied
     qs = selectors.referral_inbox(
         actor=actor,
@@ -144,6 +144,7 @@ def referral_detail(request: HttpRequest, id: Id) -> ReferralOut:
         queryset=Referral.objects.select_related("citizen", "referral_type", "pathway"),
         pk=id,
         operation="api_referral_detail",
+        action=Action.VIEW_RECORD,
     )
     return referral_out(referral, timezone.localdate())
 

@@ -34,7 +34,7 @@ def _require(request: HttpRequest, action: Action) -> None:
 
 
 def _get_referral(
-    request: HttpRequest, pk: int, operation: str, action: Action = Action.VIEW_CITIZEN
+    request: HttpRequest, pk: int, operation: str, action: Action = Action.VIEW_RECORD
 ) -> Referral:
     return get_for_actor(
         actor=request.user,
@@ -64,7 +64,7 @@ def _inbox_row(referral: Referral, today: date) -> dict[str, object]:
 
 @require_http_methods(["GET"])
 def inbox(request: HttpRequest) -> HttpResponse:
-    _require(request, Action.VIEW_CITIZEN)
+    _require(request, Action.VIEW_RECORD)
     today = timezone.localdate()
     referral_type = request.GET.get("type", "")
     area = request.GET.get("area", "")

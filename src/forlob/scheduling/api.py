@@ -121,7 +121,7 @@ def _day_in_range(value: date, today: date, field: str) -> None:
     summary="Free times for the pathway's first or next appointment",
 )
 def pathway_free_slots(request: HttpRequest, id: Id, q: Query[FreeSlotQuery]) -> list[FreeSlotOut]:
-    pathway = _pathway(request, id, "api_pathway_free_slots", Action.VIEW_CITIZEN)
+    pathway = _pathway(request, id, "api_pathway_free_slots", Action.VIEW_RECORD)
     today = timezone.localdate()
     first_day = q.first_day or today
     last_day = q.last_day or max(pathway.offer_deadline or today, first_day) + timedelta(days=7)

@@ -10,6 +10,7 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from forlob.access.relations import Relation, register
         from forlob.scheduling.models import BUSY_STATUSES
+        from forlob.scheduling.reminders import register_source as register_reminder_source
 
         # The therapist meeting the citizen (and that therapist's team) may read the record
         # from booking until the grace period after the appointment.
@@ -24,3 +25,4 @@ class SchedulingConfig(AppConfig):
                 provider="staff__provider",
             )
         )
+        register_reminder_source()  # booked appointments get SMS/e-mail reminders

@@ -96,7 +96,7 @@ def appointment_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
 @require_GET
 def day(request: HttpRequest) -> HttpResponse:
     """One therapist's appointments on one day (default: the user's own, today)."""
-    if not can(request.user, Action.VIEW_CITIZEN):
+    if not can(request.user, Action.VIEW_RECORD):
         raise PermissionDenied
     therapists = therapists_for(municipality_id=request.user.municipality_id)
     staff = request.user

@@ -1,0 +1,1 @@
+from tests.monitoring.support import analyst, homecare_worker  # noqa: F401  (fixtures)
