@@ -328,6 +328,8 @@ def test_every_kpi_is_scoped_to_the_actors_municipality(manager, outsider, org_a
     from forlob.monitoring.kpis import registered
 
     for kpi in registered():
+        if kpi.app_label != "monitoring":
+            continue  # other apps' KPIs are tested with their own data (e.g. questionnaires)
         mine, theirs = kpi.compute(manager, filters), kpi.compute(outsider, filters)
         assert mine.value is not None, kpi.code
         assert theirs.value in (None, 0), kpi.code

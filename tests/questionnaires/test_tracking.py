@@ -187,3 +187,36 @@ def test_a_bad_filter_falls_back_to_this_month(client_for, manager):
     )
     assert response.status_code == 200
     assert response.context["month"] == JUNE
+
+
+def test_the_dashboard_kpis_agree_with_the_tracking_selectors(manager, neuro):
+    from forlob.monitoring.filters import Filters, Period
+    from forlob.monitoring.kpis import get, registered
+    from forlob.questionnaires.kpis import KPIS
+
+    assert {k.code for k in KPIS} <= {k.code for k in registered()}
+    may = Filters(period=Period.month(2026, 5), today=JUNE)
+    satisfaction = get("satisfaction_response_rate").compute(manager, may)
+    assert (satisfaction.numerator, satisfaction.denominator) == (3, 5)
+    assert satisfaction.value == pytest.approx(0.6) and satisfaction.target == 0.75
+    positive = get("satisfaction_positive").compute(manager, may)
+    assert (positive.numerator, positive.denominator) == (2, 3)
+    june = Filters(period=Period.month(2026, 6), today=JUNE)
+    everything = get("questionnaire_response_rate").compute(manager, june)
+    assert (everything.numerator, everything.denominator, everything.pending) == (2, 2, 1)
+    assert everything.previous == pytest.approx(0.6)  # May, all questionnaires
+    # The team filter narrows to the invitation's team: Team Neurologi's one expired link.
+    neuro_may = Filters(period=Period.month(2026, 5), today=JUNE, team_id=neuro.pk)
+    rate = get("satisfaction_response_rate").compute(manager, neuro_may)
+    assert (rate.numerator, rate.denominator) == (0, 1)
+
+
+def test_the_dashboard_kpis_count_only_the_actors_municipality(manager, outsider):
+    from forlob.monitoring.filters import Filters, Period
+    from forlob.monitoring.kpis import get
+
+    june = Filters(period=Period.month(2026, 6), today=JUNE)
+    theirs = get("satisfaction_positive").compute(outsider, june)
+    assert (theirs.numerator, theirs.denominator) == (0, 1)  # their one answer, not positive
+    ours = get("satisfaction_positive").compute(manager, june)
+    assert (ours.numerator, ours.denominator) == (1, 1)

@@ -9,9 +9,11 @@ class QuestionnairesConfig(AppConfig):
     def ready(self) -> None:
         from forlob.core import panels, periodic
         from forlob.questionnaires import panels as own_panels
+        from forlob.questionnaires.kpis import register_kpis
         from forlob.questionnaires.tasks import invite_satisfaction
 
         panels.register("citizen", own_panels.citizen_panel)
         panels.register("pathway", own_panels.pathway_panel)
+        register_kpis()  # response rates and positive share on the management dashboard
         # Hourly: pathways completed recently get the satisfaction survey (idempotent).
         periodic.register("questionnaires.invite_satisfaction", 60 * 60, invite_satisfaction)
