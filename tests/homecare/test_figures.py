@@ -193,3 +193,24 @@ def test_figures_show_only_the_users_municipality(client_for, ended_cases, outsi
     response = client_for(outsider).get(reverse("homecare:figures"))
     assert response.status_code == 200
     assert response.context["overall"].total == 0
+
+
+def test_the_dashboard_kpis_are_the_unit_figures(ended_cases, org_a, manager, outsider):
+    from forlob.monitoring.filters import Filters, Period
+    from forlob.monitoring.kpis import available, get
+
+    june = Filters(period=Period.month(TODAY.year, TODAY.month), today=TODAY)
+    assert {"everyday_rehab_self_reliant", "everyday_rehab_minutes_saved"} <= {
+        k.code for k in available(manager)
+    }
+    self_reliant = get("everyday_rehab_self_reliant").compute(manager, june)
+    assert (self_reliant.numerator, self_reliant.denominator) == (2, 5)
+    assert self_reliant.value == pytest.approx(0.4)
+    assert self_reliant.previous is None  # nothing ended in May: "–", not 0 %
+    outcomes = {row.label: row.numerator for row in self_reliant.tables[0].rows}
+    assert sum(outcomes.values()) == 5
+    saved = get("everyday_rehab_minutes_saved").compute(manager, june)
+    assert (saved.value, saved.denominator) == (280, 4)
+    # Another municipality: no courses, no figure.
+    assert get("everyday_rehab_self_reliant").compute(outsider, june).value is None
+    assert get("everyday_rehab_minutes_saved").compute(outsider, june).value is None

@@ -45,3 +45,6 @@ class HomecareConfig(AppConfig):
         )
         panels.register("citizen", homecare_panels.citizen_panel)
         panels.register("pathway", homecare_panels.pathway_panel)
+        from forlob.homecare.kpis import register_kpis
+
+        register_kpis()  # outcomes and minutes saved on the management dashboard
