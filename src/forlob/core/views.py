@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -16,7 +17,11 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     this_month = kpi.month_bounds(today)[0]
     last_month = kpi.month_bounds(this_month - timedelta(days=1))[0]
-    context: dict[str, object] = {"today": today}
+    context: dict[str, object] = {
+        "today": today,
+        # The inbox tiles link to the inbox only for those who may open it (not managers).
+        "inbox_url": reverse("referrals:inbox") if can(request.user, Action.VIEW_RECORD) else "",
+    }
     if can(request.user, Action.VIEW_AGGREGATES):
         context.update(
             counts=kpi.inbox_counts(actor=request.user, today=today),
