@@ -211,6 +211,13 @@ def test_the_dashboard_kpis_are_the_unit_figures(ended_cases, org_a, manager, ou
     assert sum(outcomes.values()) == 5
     saved = get("everyday_rehab_minutes_saved").compute(manager, june)
     assert (saved.value, saved.denominator) == (280, 4)
+    # Every number clicks through to the pathways behind it.
+    kpi = get("everyday_rehab_self_reliant")
+    assert kpi.population(manager, june, "numerator", "").count() == 2
+    assert kpi.population(manager, june, "denominator", "").count() == 5
+    saved_kpi = get("everyday_rehab_minutes_saved")
+    assert saved_kpi.population(manager, june, "denominator", "").count() == 4
+    assert not kpi.population(outsider, june, "denominator", "").exists()
     # Another municipality: no courses, no figure.
     assert get("everyday_rehab_self_reliant").compute(outsider, june).value is None
     assert get("everyday_rehab_minutes_saved").compute(outsider, june).value is None

@@ -21,9 +21,9 @@ from django.urls import reverse
 
 from forlob.core.choices import Role
 from forlob.questionnaires import selectors
-from forlob.questionnaires.models import Purpose
+from forlob.questionnaires.models import Invitation, Purpose
 from forlob.questionnaires.services import answers_save, invitation_open, response_submit
-from tests.factories import CitizenFactory, TeamFactory, UserFactory
+from tests.factories import CitizenFactory, PathwayFactory, TeamFactory, UserFactory
 from tests.helpers import NOW
 from tests.questionnaires.support import literacy_form, raw, satisfaction_form
 
@@ -220,3 +220,16 @@ def test_the_dashboard_kpis_count_only_the_actors_municipality(manager, outsider
     assert (theirs.numerator, theirs.denominator) == (0, 1)  # their one answer, not positive
     ours = get("satisfaction_positive").compute(manager, june)
     assert (ours.numerator, ours.denominator) == (1, 1)
+    # Click-through: the pathways behind the numbers (invitations sent with a pathway).
+    answered = Invitation.objects.get(
+        municipality_id=manager.municipality_id,
+        answered_at__isnull=False,
+        version__questionnaire__purpose=Purpose.SATISFACTION,
+        sent_at__gte=NOW.replace(day=1, hour=0),
+    )
+    pathway = PathwayFactory(referral__citizen=answered.citizen)
+    Invitation.objects.filter(pk=answered.pk).update(pathway=pathway)
+    kpi = get("satisfaction_positive")
+    assert list(kpi.population(manager, june, "numerator", "")) == [pathway]
+    assert list(kpi.population(manager, june, "denominator", "")) == [pathway]
+    assert not kpi.population(outsider, june, "denominator", "").exists()

@@ -7,13 +7,15 @@ diagnosis area, pathway type) do not narrow these; the provider filter is on the
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from forlob.core.models import User
 from forlob.homecare import selectors
-from forlob.homecare.models import Outcome, RehabCase
+from forlob.homecare.models import Outcome, RehabCase, ServiceLine
 from forlob.monitoring.filters import Filters, Period, series_months
 from forlob.monitoring.kpis import (
+    NUMERATOR,
     Direction,
     Kpi,
     KpiResult,
@@ -24,6 +26,7 @@ from forlob.monitoring.kpis import (
     register,
     share,
 )
+from forlob.pathways.models import Pathway
 
 
 def _outcomes(actor: User, period: Period) -> selectors.OutcomeRow:
@@ -88,6 +91,34 @@ def kpi_minutes_saved(actor: User, filters: Filters) -> KpiResult:
     )
 
 
+def _ended_pathways(actor: User, filters: Filters) -> QuerySet[Pathway]:
+    cases = selectors.ended_cases(
+        municipality_id=actor.municipality_id,
+        start=filters.period.start,
+        end=filters.period.last_day,
+    )
+    return Pathway.objects.filter(rehab_case__in=cases)
+
+
+def self_reliant_population(
+    actor: User, filters: Filters, part: str, key: str
+) -> QuerySet[Pathway]:
+    """The pathways of the courses that ended in the period (numerator: self-reliant)."""
+    qs = _ended_pathways(actor, filters)
+    return qs.filter(rehab_case__outcome=Outcome.SELF_RELIANT) if part == NUMERATOR else qs
+
+
+def completed_population(actor: User, filters: Filters, part: str, key: str) -> QuerySet[Pathway]:
+    """The pathways of the courses completed (not dropped out) in the period with a shadow
+    assessment: the courses behind the minutes saved."""
+    shadowed = ServiceLine.objects.filter(purpose=ServiceLine.Purpose.SHADOW).values("case_id")
+    return (
+        _ended_pathways(actor, filters)
+        .exclude(rehab_case__outcome=Outcome.DROPPED_OUT)
+        .filter(rehab_case__in=shadowed)
+    )
+
+
 def _has_cases(actor: User) -> bool:
     return RehabCase.objects.filter(municipality_id=actor.municipality_id).exists()
 
@@ -97,6 +128,7 @@ KPIS: tuple[Kpi, ...] = (
         code="everyday_rehab_self_reliant",
         label=_("Everyday rehabilitation: self-reliant afterwards"),
         compute=kpi_self_reliant,
+        population=self_reliant_population,
         unit=Unit.PERCENT,
         direction=Direction.UP,
         numerator_label=_("self-reliant"),
@@ -109,6 +141,7 @@ KPIS: tuple[Kpi, ...] = (
         code="everyday_rehab_minutes_saved",
         label=_("Everyday rehabilitation: home-care minutes saved a week"),
         compute=kpi_minutes_saved,
+        population=completed_population,
         unit=Unit.MINUTES,
         direction=Direction.UP,
         denominator_label=_("completed courses"),

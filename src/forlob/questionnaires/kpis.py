@@ -11,12 +11,24 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from forlob.core.models import User
 from forlob.monitoring.filters import Filters, Period, series_months
-from forlob.monitoring.kpis import Direction, Kpi, KpiResult, Point, Unit, register, share
+from forlob.monitoring.kpis import (
+    NUMERATOR,
+    Direction,
+    Kpi,
+    KpiResult,
+    Point,
+    Unit,
+    register,
+    share,
+)
+from forlob.pathways.models import Pathway
 from forlob.questionnaires.models import Invitation, Purpose
 from forlob.questionnaires.selectors import (
     QUESTIONNAIRE_RESPONSE_TARGET,
@@ -30,7 +42,9 @@ def _aware(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(0)))
 
 
-def _row(actor: User, filters: Filters, period: Period, purpose: str | None) -> dict[str, int]:
+def _invitations(
+    actor: User, filters: Filters, period: Period, purpose: str | None
+) -> QuerySet[Invitation]:
     rows = Invitation.objects.filter(
         municipality_id=actor.municipality_id,
         sent_at__gte=_aware(period.start),
@@ -40,7 +54,27 @@ def _row(actor: User, filters: Filters, period: Period, purpose: str | None) -> 
         rows = rows.filter(team_id=filters.team_id)
     if purpose is not None:
         rows = rows.filter(version__questionnaire__purpose=purpose)
-    return rows.aggregate(**_counts(timezone.now()))
+    return rows
+
+
+def _row(actor: User, filters: Filters, period: Period, purpose: str | None) -> dict[str, int]:
+    return _invitations(actor, filters, period, purpose).aggregate(**_counts(timezone.now()))
+
+
+def _population(purpose: str | None, numerator: Q, denominator: Q):
+    """The pathways behind a rate: those whose invitation (sent in the period) is in the
+    numerator or denominator. Invitations sent without a pathway are counted but not listed."""
+
+    def population(actor: User, filters: Filters, part: str, key: str) -> QuerySet[Pathway]:
+        wanted = numerator if part == NUMERATOR else denominator
+        invitations = _invitations(actor, filters, filters.period, purpose).filter(wanted)
+        return Pathway.objects.filter(questionnaire_invitations__in=invitations).distinct()
+
+    return population
+
+
+_ANSWERED = Q(answered_at__isnull=False)
+_DECIDED = Q(answered_at__isnull=False) | Q(expires_at__lte=Now())
 
 
 def _result(
@@ -121,6 +155,7 @@ KPIS: tuple[Kpi, ...] = (
         code="satisfaction_response_rate",
         label=_("Satisfaction survey response rate"),
         compute=kpi_satisfaction_response_rate,
+        population=_population(Purpose.SATISFACTION, _ANSWERED, _DECIDED),
         unit=Unit.PERCENT,
         direction=Direction.UP,
         target_label=_("75 %"),
@@ -134,6 +169,11 @@ KPIS: tuple[Kpi, ...] = (
         code="satisfaction_positive",
         label=_("Positive satisfaction answers"),
         compute=kpi_satisfaction_positive,
+        population=_population(
+            Purpose.SATISFACTION,
+            _ANSWERED & Q(response__positive=True),
+            _ANSWERED & Q(response__positive__isnull=False),
+        ),
         unit=Unit.PERCENT,
         direction=Direction.UP,
         target_label=_("95 %"),
@@ -147,6 +187,7 @@ KPIS: tuple[Kpi, ...] = (
         code="questionnaire_response_rate",
         label=_("Questionnaire response rate"),
         compute=kpi_questionnaire_response_rate,
+        population=_population(None, _ANSWERED, _DECIDED),
         unit=Unit.PERCENT,
         direction=Direction.UP,
         target_label=_("90 %"),
