@@ -9,12 +9,12 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from forlob.citizens.age import age_on
 from forlob.demo.extensions import EXTENSIONS
 from forlob.demo.generator import generate
 from forlob.measures.instruments import INSTRUMENTS, Context
 from forlob.measures.models import MeasureRecord
 from forlob.measures.selectors import before_after
-from forlob.measures.services import age_on
 from forlob.pathways.models import PathwayStatus
 
 pytestmark = pytest.mark.django_db

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from forlob.access.models import AccessLog
 from forlob.access.services import audit_record
+from forlob.citizens.age import age_on
 from forlob.citizens.models import Citizen
 from forlob.cluster import selectors
 from forlob.cluster.diagnoses import classify
@@ -73,10 +74,6 @@ class ImportResult:
     updated: int
     unchanged: int
     follow_ups: int
-
-
-def _age(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -216,7 +213,7 @@ def hospital_events_import(
                 "municipality_id": e.municipality.pk,
                 "citizen_id": citizen_id,
                 "person_key": keys[e.cpr],
-                "age": _age(e.birth_date, e.event_date),
+                "age": age_on(e.birth_date, e.event_date),
                 "sex": Citizen.Sex.MALE if e.is_male else Citizen.Sex.FEMALE,
                 "sector": e.sector,
                 "diagnosis_code": e.diagnosis_code,

@@ -27,6 +27,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from forlob.citizens.age import age_on
 from forlob.citizens.models import Citizen
 from forlob.cluster.diagnoses import classify
 from forlob.cluster.models import (
@@ -89,7 +90,7 @@ class _Person:
         self.key, self.born, self.male, self.citizen_id = key, born, male, citizen_id
 
     def age(self, on: date) -> int:
-        return on.year - self.born.year - ((on.month, on.day) < (self.born.month, self.born.day))
+        return age_on(self.born, on)
 
 
 def extend(b: Any) -> dict[str, int]:
@@ -106,7 +107,7 @@ def extend(b: Any) -> dict[str, int]:
     by_age: dict[int, list[Citizen]] = {}
     for c in getattr(b, "citizens", []):
         if c.pk is not None:
-            by_age.setdefault(_citizen_age(c, today), []).append(c)
+            by_age.setdefault(age_on(c.birth_date, today), []).append(c)
     events: list[HospitalEvent] = []
     counter = 0
 
@@ -258,11 +259,6 @@ def extend(b: Any) -> dict[str, int]:
     batch.created = len(events)
     batch.save(update_fields=["created"])
     return {"hospital_events": len(events), "follow_up_home_visits": len(visits)}
-
-
-def _citizen_age(c: Citizen, on: date) -> int:
-    born = c.birth_date
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from forlob.citizens.age import age_on
 from forlob.measures import fsiii as fsiii_data
 from forlob.measures.instruments import (
     INSTRUMENTS,
@@ -26,7 +27,6 @@ from forlob.measures.instruments import (
     fsiii,
 )
 from forlob.measures.models import MeasureRecord, SkipReason, TimePoint
-from forlob.measures.services import age_on
 from forlob.pathways.models import PathwayStatus
 
 SHARE_COMPLETED = 0.6  # completed pathways with measures

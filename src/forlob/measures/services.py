@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 
 from forlob.access.models import AccessLog
 from forlob.access.services import audit_record
+from forlob.citizens.age import age_on
 from forlob.core.models import User
 from forlob.measures.instruments import INSTRUMENTS, Context, Instrument
 from forlob.measures.models import InstrumentText, MeasureRecord, SkipReason, TimePoint
@@ -54,10 +55,6 @@ def _check_common(pathway: Pathway, time_point: str, measured_on: date, now: dat
         raise ValidationError({"measured_on": _(MESSAGE_FUTURE)}, code="future")
     if pathway.status == PathwayStatus.CANCELLED:
         raise ValidationError(_(MESSAGE_CANCELLED), code="cancelled")
-
-
-def age_on(birth_date: date, day: date) -> int:
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 @transaction.atomic

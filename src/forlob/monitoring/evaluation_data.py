@@ -36,6 +36,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from forlob.citizens.age import age_on
 from forlob.monitoring.evaluation import Unit, Wording
 from forlob.pathways.models import Pathway, PathwayStatus
 
@@ -337,10 +338,6 @@ class Collected:
     without_outcome_control: int
 
 
-def _age(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 def _units(
     rows: list[dict[str, object]],
     outcome: Outcome,
@@ -374,7 +371,7 @@ def _units(
             Unit(
                 outcome=values[pk],
                 treated=treated,
-                age=_age(r["citizen__birth_date"], index_day),  # type: ignore[arg-type]
+                age=age_on(r["citizen__birth_date"], index_day),  # type: ignore[arg-type]
                 sex=str(r["citizen__sex"]),
                 new_citizen=first.get(r["citizen_id"]) == index_at,
                 function_level=levels.get(pk),

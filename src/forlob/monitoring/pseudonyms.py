@@ -19,6 +19,8 @@ from datetime import date
 
 from django.utils.crypto import salted_hmac
 
+from forlob.citizens.age import age_on
+
 SCREEN_SALT = "forlob.monitoring.screen-pseudonym"
 AGE_BANDS = ((0, 17), (18, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 79), (80, 89))
 TOP_BAND = 90
@@ -33,10 +35,6 @@ def export_pseudonym(key: str, kind: str, object_id: int) -> str:
     """HMAC-SHA256 of ``kind:id`` with the export key, as 20 hex digits (80 bits)."""
     mac = hmac.new(key.encode("utf-8"), f"{kind}:{object_id}".encode(), hashlib.sha256)
     return mac.hexdigest()[:20]
-
-
-def age_on(birth_date: date, day: date) -> int:
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 def age_band(birth_date: date | None, day: date) -> str:
