@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db.models import F, Min, Q, QuerySet
@@ -38,6 +38,7 @@ from django.utils.translation import gettext_noop
 
 from forlob.citizens.age import age_on
 from forlob.monitoring.evaluation import Unit, Wording
+from forlob.monitoring.filters import midnight
 from forlob.pathways.models import Pathway, PathwayStatus
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -310,10 +311,6 @@ class GroupFilter:
     end: date | None = None  # index date to (inclusive)
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=COPENHAGEN)
-
-
 def group_pathways(*, municipality_id: int, group: GroupFilter) -> QuerySet[Pathway]:
     qs = Pathway.objects.filter(municipality_id=municipality_id).annotate(
         index_at=Coalesce(F("started_at"), F("created_at"))
@@ -325,9 +322,9 @@ def group_pathways(*, municipality_id: int, group: GroupFilter) -> QuerySet[Path
     if group.team_id:
         qs = qs.filter(team_id=group.team_id)
     if group.start:
-        qs = qs.filter(index_at__gte=_midnight(group.start))
+        qs = qs.filter(index_at__gte=midnight(group.start))
     if group.end:
-        qs = qs.filter(index_at__lt=_midnight(date.fromordinal(group.end.toordinal() + 1)))
+        qs = qs.filter(index_at__lt=midnight(date.fromordinal(group.end.toordinal() + 1)))
     return qs
 
 

@@ -9,8 +9,6 @@ verdict. The dashboard's team filter applies (the invitation's team); the other 
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -38,17 +36,11 @@ from forlob.questionnaires.selectors import (
 )
 
 
-def _aware(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(0)))
-
-
 def _invitations(
     actor: User, filters: Filters, period: Period, purpose: str | None
 ) -> QuerySet[Invitation]:
     rows = Invitation.objects.filter(
-        municipality_id=actor.municipality_id,
-        sent_at__gte=_aware(period.start),
-        sent_at__lt=_aware(period.end),
+        period.datetime_q("sent_at"), municipality_id=actor.municipality_id
     )
     if filters.team_id is not None:
         rows = rows.filter(team_id=filters.team_id)
