@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
-from django.test import Client
+from django.test import Client, override_settings
 from hypothesis import HealthCheck, settings
 
 from forlob.citizens.models import Citizen
@@ -178,6 +178,20 @@ def client_for(db: None) -> Callable[[User | None], Client]:
         return c
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def rate_limits_off() -> Iterator[None]:
+    """The rate limits count in the process-wide cache, across tests (ids repeat after a
+    rollback), and the API fuzzing sends hundreds of requests with one token: off everywhere but
+    in the tests of the limits, which set their own (tests/api/test_hygiene.py)."""
+    with override_settings(
+        FORLOB_API_RATE_LIMIT=0,
+        FORLOB_API_AUTH_FAILURE_LIMIT=0,
+        FORLOB_TOKEN_CREATE_LIMIT=0,
+        FORLOB_CALENDAR_FEED_LIMIT=0,
+    ):
+        yield
 
 
 @pytest.fixture

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "forlob.homecare",
     "forlob.monitoring",
     "forlob.cluster",
+    "forlob.imports",
+    "forlob.fhir",
     "forlob.demo",
 ]
 
@@ -302,6 +304,21 @@ FORLOB_QUESTIONNAIRE_TABLET_HOURS = envint("FORLOB_QUESTIONNAIRE_TABLET_HOURS", 
 FORLOB_QUESTIONNAIRE_GUESS_LIMIT = envint("FORLOB_QUESTIONNAIRE_GUESS_LIMIT", 20)
 FORLOB_SATISFACTION_INVITE_DAYS = envint("FORLOB_SATISFACTION_INVITE_DAYS", 14)
 FORLOB_PUBLIC_URL = os.environ.get("FORLOB_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Rate limits (core/ratelimit.py; 0 switches one off): requests per API token per minute; failed
+# credentials (unknown API tokens, unknown calendar-feed addresses) per client address per minute;
+# new API tokens or calendar feeds per user per hour; fetches of one calendar feed per hour.
+FORLOB_API_RATE_LIMIT = envint("FORLOB_API_RATE_LIMIT", 600)
+FORLOB_API_AUTH_FAILURE_LIMIT = envint("FORLOB_API_AUTH_FAILURE_LIMIT", 20)
+FORLOB_TOKEN_CREATE_LIMIT = envint("FORLOB_TOKEN_CREATE_LIMIT", 10)
+FORLOB_CALENDAR_FEED_LIMIT = envint("FORLOB_CALENDAR_FEED_LIMIT", 60)
+_rate_limits = (
+    FORLOB_API_RATE_LIMIT,
+    FORLOB_API_AUTH_FAILURE_LIMIT,
+    FORLOB_TOKEN_CREATE_LIMIT,
+    FORLOB_CALENDAR_FEED_LIMIT,
+)
+if min(_rate_limits) < 0:
+    raise ImproperlyConfigured("The FORLOB_*_LIMIT rate limits must be 0 (off) or positive")
 
 # Reminders and other messages to citizens (notifications; sent by `forlob worker`).
 # SMS backend: console (default, prints), file (JSON lines in FORLOB_OUTBOX_DIR/sms.jsonl),

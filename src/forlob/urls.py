@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from forlob.api import root_urls as api_root_urls
 from forlob.api import urls as api_urls
 from forlob.core import auth_views as otp_views
 from forlob.core import token_views
@@ -30,9 +31,12 @@ urlpatterns = [
     path("home-rehabilitation/", include("forlob.homecare.urls")),
     path("monitoring/", include("forlob.monitoring.urls")),
     path("cluster/", include("forlob.cluster.urls")),
+    path("import/", include("forlob.imports.urls")),
     path("audit/", include("forlob.access.urls")),
     path("api-tokens/", token_views.api_tokens, name="api_tokens"),
     path("api-tokens/<int:pk>/revoke/", token_views.api_token_revoke_view, name="api_token_revoke"),
     path("api/v1/", api_urls()),
+    path("fhir/", include("forlob.fhir.urls")),
+    path("api/", include(api_root_urls())),  # /api/, /api/docs, JSON 404s (after v1)
     path("admin/", admin.site.urls),
 ]

@@ -5,7 +5,8 @@ citizen's pathway) and staff of private provider B, who must see nothing of A's;
 of another municipality. The figures are printed at the end of the run (tests/figures.py):
 
 * citizen-data URL patterns covered by the policy / all of them
-* cross-provider and cross-municipality attempts: leaked / tried (must be 0)
+* cross-provider and cross-municipality attempts: leaked / tried (must be 0), through the pages,
+  the JSON API and the FHIR endpoint
 * audit entries written / reads performed (must be equal)
 """
 
@@ -20,6 +21,7 @@ from forlob.access.models import AccessLog
 from forlob.core.choices import Role
 from forlob.core.models import Provider
 from forlob.core.tokens import api_token_create
+from forlob.fhir import registry as fhir_registry
 from forlob.pathways.models import Pathway
 from tests import figures
 from tests.access.test_access import send, state
@@ -34,6 +36,7 @@ from tests.api.conftest import ApiClient
 from tests.api.test_endpoints import LIST_OPS as API_LIST_OPS
 from tests.api.test_endpoints import OPS as API_OPS
 from tests.factories import UserFactory
+from tests.fhir.conftest import FhirClient
 from tests.helpers import TODAY
 from tests.test_urls import all_patterns
 
@@ -161,6 +164,22 @@ def test_nothing_leaks_across_providers_or_municipalities(client_for, case, acto
         tried += 1
         if any(t in response.content.decode() for t in traces(case)[:3]):
             leaks.append(f"API {method.upper()} {path}: shows the citizen")
+    # FHIR: every type searched, and every resource of the case's citizen read by id.
+    fhir = FhirClient(api_token_create(user=actors[who], name="probe", days=1).secret)
+    for name, resource_type in fhir_registry.types().items():
+        tried += 1
+        response = fhir.get(name, {"_count": 100})
+        if any(t in response.content.decode() for t in traces(case)):
+            leaks.append(f"FHIR {name} search: shows the citizen")
+        for part in resource_type.sources():
+            if part.citizen is None:
+                continue
+            lookup = f"{part.citizen}__pk" if part.citizen else "pk"
+            for obj in part.queryset().filter(**{lookup: case.citizen.pk}):
+                tried += 1
+                response = fhir.get(f"{name}/{part.resource_id(obj)}")
+                if response.status_code not in {403, 404}:
+                    leaks.append(f"FHIR {name}/{part.resource_id(obj)}: {response.status_code}")
     figures.record(figure, len(leaks), tried)
     assert leaks == []
 

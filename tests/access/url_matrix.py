@@ -234,6 +234,8 @@ PAGE_URLS: tuple[PageUrl, ...] = (
     PageUrl("referrals:create", ("get", "post"), shows_citizens=True),
     PageUrl("citizens:search", ("get", "post"), shows_citizens=True),
     PageUrl("scheduling:day", ("get",), shows_citizens=True),
+    # The user's own calendar-feed address: names no citizen, but only for those with a calendar.
+    PageUrl("scheduling:feed", ("get", "post"), shows_citizens=True),
     PageUrl("notifications:failed", ("get",), shows_citizens=True),
     PageUrl("notifications:call_list", ("get",), shows_citizens=True),
     PageUrl("cluster:follow_ups", ("get",), shows_citizens=True),
@@ -290,6 +292,16 @@ EXEMPT_NAMES: dict[str, str] = {
     "(provider staff) → 403, only the user's municipality (tests/homecare/test_figures.py)",
     "api_token_revoke": "revokes one of the user's own tokens; another's is 404 "
     "(tests/api/test_auth.py)",
+    "scheduling:feed_revoke": "stops the user's own calendar-feed address; POST only, no "
+    "calendar role → 403 (tests/scheduling/test_ical_feed.py)",
+    "scheduling:feed_ics": "the private calendar-feed address, no login by design "
+    "(login_not_required): a 256-bit token stored hashed, unknown/revoked → 404, guessing "
+    "throttled (429), no citizen named, every fetch audited (tests/scheduling/test_ical_feed.py)",
+    "api_index": "/api/: links to the versions, their schema and docs; no data "
+    "(tests/api/test_hygiene.py)",
+    "api_docs": "/api/docs: a redirect to the docs page, which needs a login "
+    "(tests/api/test_hygiene.py)",
+    "api_not_found": "every other path under /api/: the API's JSON 404 (tests/api/test_hygiene.py)",
     "cluster:overview": "aggregates of the cluster's municipalities, no person; anonymous → "
     "login, 405, no key figures → 403 (tests/cluster/test_views.py)",
     "cluster:import_template": "a fixed example file, no data; needs the import right "
@@ -308,6 +320,9 @@ EXEMPT_NAMESPACES: dict[str, str] = {
     "api": "the JSON API answers 401/403/404/422 in JSON instead of login redirects; "
     "tests/api/test_endpoints.py runs the same negative tests on every operation and fails "
     "when the OpenAPI schema has an operation its matrix lacks; test_fuzz.py fuzzes them all",
+    "fhir": "the FHIR endpoint answers OperationOutcomes (401/403/404) instead of login "
+    "redirects; tests/fhir/test_access.py runs the negative tests on every registered resource "
+    "type (anonymous, no reach, another municipality, another sender, wrong method)",
 }
 
 # Citizen data whose rules don't fit the generic matrix above, each run through the same negative
@@ -369,6 +384,30 @@ TESTED_ELSEWHERE: dict[str, str] = {
         for name in ("reports", "report", "report_status", "report_download")
     },
     "monitoring:dataset": "tests/monitoring/test_dataset.py (EXPORT only; key by POST)",
+    # Bulk import: a job (its preview names citizens) is its uploader's own. Anonymous, roles
+    # without the import right (403), another user's or municipality's job (404), wrong method.
+    **{
+        f"imports:{name}": "tests/imports/test_access.py"
+        for name in ("index", "job", "job_status", "commit", "discard", "template")
+    },
+    # "Download as Excel" of the list pages: the page's own selection, its access rule and its
+    # masking; anonymous, wrong method, roles without the right, another municipality's rows.
+    **{
+        name: "tests/core/test_list_exports.py"
+        for name in (
+            "referrals:inbox_xlsx",
+            "scheduling:day_xlsx",
+            "programmes:class_list_xlsx",
+            "programmes:class_participants_xlsx",
+            "homecare:index_xlsx",
+            "homecare:driving_list_xlsx",
+            "notifications:failed_xlsx",
+            "notifications:call_list_xlsx",
+            "questionnaires:tracking_xlsx",
+            "cluster:follow_ups_xlsx",
+            "cluster:audit_xlsx",
+        )
+    },
 }
 
 COVERED_NAMES: frozenset[str] = (

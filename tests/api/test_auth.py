@@ -184,7 +184,9 @@ def test_the_schema_is_public_and_describes_the_token(db):
         "type": "http",
         "scheme": "bearer",
     }
-    assert len([op for ops in schema["paths"].values() for op in ops]) == 12
+    assert (
+        len([op for ops in schema["paths"].values() for op in ops]) == 14
+    )  # the operations of tests/api/test_endpoints.py OPS + LIST_OPS
 
 
 def test_the_docs_page_needs_a_login_and_loads_nothing_from_outside(therapist, client_for):

@@ -85,6 +85,8 @@ LIST_OPS = {
     "POST /referrals",
     "POST /citizens/search",
     "GET /kpis/gop-offer-share",
+    "GET /kpis",  # the KPI registry: tests/monitoring/test_kpi_api.py
+    "GET /kpis/{code}",
 }
 READS = [op for op in OPS if not op.writes]
 WRITES = [op for op in OPS if op.writes]

@@ -53,6 +53,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
 
 
 FIGURE_REQUESTS = "API fuzzing: 5xx answers / requests sent"
+REAL_KPI_CODE = "gop_offer_share"
 FIGURE_OPERATIONS = "API fuzzing: operations fuzzed / in the schema"
 
 
@@ -115,6 +116,8 @@ def test_no_request_gives_a_server_error(case, world: World) -> None:
     real = _real_id(world, case.operation.path)
     if real is not None and case.path_parameters and "id" in case.path_parameters:
         variants.append({**case.path_parameters, "id": real})
+    if case.path_parameters and "code" in case.path_parameters:
+        variants.append({**case.path_parameters, "code": REAL_KPI_CODE})  # a registered KPI
     for path_parameters in variants:
         case.path_parameters = path_parameters
         response = case.call(headers=headers)
@@ -126,4 +129,4 @@ def test_no_request_gives_a_server_error(case, world: World) -> None:
 def test_the_schema_has_the_operations_we_fuzz() -> None:
     operations = [op for ops in schema.raw_schema["paths"].values() for op in ops]
     figures.record(FIGURE_OPERATIONS, 0, len(operations))
-    assert len(operations) == 12
+    assert len(operations) == 14

@@ -76,11 +76,15 @@ def test_demo_logins_work_with_their_roles(demo: DemoSummary, client: object) ->
     assert admin.is_staff and admin.is_superuser
     assert User.objects.get(username="terapeut").team.name == "Team Ortopædi"
     assert User.objects.get(username="terapeut").profession == Profession.PHYSIOTHERAPIST
-    # Home-care providers' staff (forlob.demo.homecare) are not the unit's staff.
+    # Home-care providers' staff (forlob.demo.homecare) and the hospital's system account
+    # (forlob.demo.fhir) are not the unit's staff.
     others = User.objects.exclude(username__in=[d.username for d in DEMO_LOGINS]).filter(
-        provider__isnull=True
+        provider__isnull=True, integration__isnull=True
     )
     assert others.count() == 31
+    system = User.objects.get(integration__name="Regionshospitalet Randers")
+    assert not system.has_usable_password()
+    assert system.role_codes == {"referring_system"}
     assert not any(u.has_usable_password() for u in others)
     assert demo.logins == DEMO_LOGINS
 
@@ -108,7 +112,7 @@ def test_organisation_and_staff_mix(demo: DemoSummary) -> None:
     assert professions[Profession.PHYSIOTHERAPIST] == 23
     assert professions[Profession.OCCUPATIONAL_THERAPIST] == 4
     # 37 in the rehabilitation unit and the neuropsychologist leading GAIN; providers' aside
-    assert User.objects.filter(provider__isnull=True).count() == 38
+    assert User.objects.filter(provider__isnull=True, integration__isnull=True).count() == 38
     therapists = User.objects.filter(role_assignments__role=Role.THERAPIST)
     assert therapists.count() == 28  # with the neuropsychologist
     # Every therapist takes GOPs except the neuropsychologist, who leads GAIN classes only.

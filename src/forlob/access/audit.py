@@ -29,6 +29,7 @@ from forlob.access.selectors import (
     describe_all,
 )
 from forlob.access.services import audit_record
+from forlob.core.xlsx import Sheet, new_workbook, safe
 
 if TYPE_CHECKING:
     from forlob.citizens.models import Citizen
@@ -134,24 +135,12 @@ def _cells(row: AuditRow) -> list[object]:
     ]
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe.
-
-    Reasons and names are typed by users; "=HYPERLINK(...)" must stay text (CSV injection).
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _rows(entries: QuerySet[AccessLog], municipality_id: int | None) -> Iterator[list[object]]:
     for row in describe_all(
         entries.iterator(chunk_size=EXPORT_CHUNK), municipality_id=municipality_id
     ):
-        yield [_safe(v) for v in _cells(row)]
+        # Reasons and names are typed by users: "=HYPERLINK(...)" must stay text.
+        yield [safe(v) for v in _cells(row)]
 
 
 class _Line:
@@ -180,28 +169,17 @@ def write_xlsx(entries: QuerySet[AccessLog], *, municipality_id: int | None, out
     openpyxl's write-only mode streams rows to a temporary file, so memory stays flat however
     long the log is. The caller checks ``XLSX_MAX_ROWS`` first.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Access log")[:31])
-    widths = (19, 24, 14, 22, 28, 8, 22, 40, 24, 12, 10, 30, 30, 14, 10)
-    for column, width in zip("ABCDEFGHIJKLMNO", widths, strict=True):
-        sheet.column_dimensions[column].width = width
-    bold = Font(bold=True)
-    header = []
-    for title in export_header():
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    sheet.freeze_panes = "A2"
+    workbook = new_workbook()
+    sheet = Sheet(
+        workbook,
+        _("Access log"),
+        (19, 24, 14, 22, 28, 8, 22, 40, 24, 12, 10, 30, 30, 14, 10),
+    )
+    sheet.freeze("A2")
+    sheet.header(export_header())
     count = 0
     for cells in _rows(entries, municipality_id):
-        first = WriteOnlyCell(sheet, value=cells[0])
-        first.number_format = "yyyy-mm-dd hh:mm:ss"
-        sheet.append([first, *cells[1:]])
+        sheet.row(cells, number_formats={0: "yyyy-mm-dd hh:mm:ss"})
         count += 1
     workbook.save(out)
     return count

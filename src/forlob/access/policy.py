@@ -128,6 +128,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         }
     ),
     Role.ADMIN: frozenset({Action.ADMINISTER, Action.VIEW_AGGREGATES}),
+    # A hospital's or GP's system (FHIR, issue #8): it sends referrals and reads back what became
+    # of them — the pathway and the times offered — and nothing else of the record.
+    Role.REFERRING_SYSTEM: frozenset({Action.REGISTER_REFERRAL, Action.VIEW_CITIZEN}),
 }
 
 # How far each role's care relations reach. A user with several roles gets the widest.
@@ -141,6 +144,7 @@ ROLE_REACH: dict[str, Reach] = {
     Role.MANAGER: Reach.NONE,
     Role.ANALYST: Reach.NONE,
     Role.ADMIN: Reach.NONE,
+    Role.REFERRING_SYSTEM: Reach.SENDER,
 }
 
 REACH_LABELS: dict[Reach, str] = {
@@ -149,11 +153,13 @@ REACH_LABELS: dict[Reach, str] = {
     Reach.UNIT: _("own unit's relations"),
     Reach.MUNICIPALITY: _("the municipality's relations"),
     Reach.PROVIDER: _("own provider's citizens"),
+    Reach.SENDER: _("the referrals it sent"),
     Reach.NONE: _("no citizen records"),
 }
 
 _REACH_ORDER = (
     Reach.NONE,
+    Reach.SENDER,
     Reach.OWN,
     Reach.PROVIDER,
     Reach.TEAM,

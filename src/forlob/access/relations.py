@@ -44,6 +44,7 @@ class Reach(StrEnum):
     UNIT = "unit"  # every team of the user's unit
     MUNICIPALITY = "municipality"  # every relation of the user's municipality
     PROVIDER = "provider"  # the relations of the user's provider (private or municipal)
+    SENDER = "sender"  # what became of the referrals the user (a referring system) sent
     NONE = "none"  # no citizen records at all (aggregates only)
 
 
@@ -66,6 +67,7 @@ class Relation:
     team: str | None = None
     provider: str | None = None
     unassigned: Q | None = None
+    sender: str | None = None
 
     def citizen_ids(self, user: User, reach: Reach, since: datetime) -> QuerySet:
         """The ids of citizens this relation ties to ``user`` at ``reach``."""
@@ -78,7 +80,10 @@ class Relation:
         mine = Q(pk__in=[])  # matches nothing; each reach below widens it
         for field in self.staff:
             mine |= Q(**{field: user.pk})
-        if reach == Reach.PROVIDER:
+        if reach == Reach.SENDER:
+            if self.sender:
+                mine |= Q(**{self.sender: user.pk})
+        elif reach == Reach.PROVIDER:
             if self.provider and user.provider_id is not None:
                 mine |= Q(**{self.provider: user.provider_id})
         elif user.provider_id is None:  # municipal staff

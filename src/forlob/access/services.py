@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
@@ -66,19 +66,30 @@ def audit_record(
     )
 
 
-def audit_reads(*, actor: User, operation: str, objects: Iterable[Model]) -> None:
+def audit_reads(
+    *,
+    actor: User,
+    operation: str,
+    objects: Iterable[Model],
+    citizen_of: Callable[[Model], int] | None = None,
+) -> None:
     """One allowed read row per object shown in a list (each names one citizen's data).
 
     Lists such as the intake inbox or a day calendar show names and masked CPR numbers; every
     citizen shown is a read the citizen may later ask about. One INSERT for the whole list.
+    ``citizen_of`` finds the citizen of objects that have no ``citizen_id`` of their own.
     """
     from forlob.citizens.models import Citizen
 
+    def default_citizen_of(obj: Model) -> int:
+        return obj.pk if isinstance(obj, Citizen) else obj.citizen_id  # type: ignore[attr-defined]
+
+    citizen_of = citizen_of or default_citizen_of
     fields = _actor_fields(actor)
     AccessLog.objects.bulk_create(
         AccessLog(
             **fields,
-            citizen_id=obj.pk if isinstance(obj, Citizen) else obj.citizen_id,
+            citizen_id=citizen_of(obj),
             kind=AccessLog.Kind.READ,
             operation=operation[:100],
             object_type=type(obj).__name__,

@@ -7,7 +7,6 @@ in the session between the form and the pages and exports that follow (post/redi
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import replace
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -39,6 +38,7 @@ from forlob.access.selectors import (
 )
 from forlob.access.services import audit_record
 from forlob.core.forms import first_error
+from forlob.core.xlsx import workbook_response
 
 SESSION_KEY = "forlob_audit_filters"
 PAGE_SIZE = 50
@@ -48,8 +48,6 @@ MESSAGE_TOO_MANY_FOR_EXCEL = gettext_noop(
     "%(count)s entries are more than an Excel sheet holds. Narrow the search or export to CSV."
 )
 MESSAGE_REVIEWED = gettext_noop("The review has been saved.")
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -159,14 +157,10 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
         messages.error(request, _(MESSAGE_TOO_MANY_FOR_EXCEL) % {"count": count})
         return redirect("audit:log")
     entries = audit.audit_export_start(actor=actor, filters=filters)
-    out = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
-    audit.write_xlsx(entries, municipality_id=actor.municipality_id, out=out)
-    out.seek(0)
-    response = FileResponse(
-        out, as_attachment=True, filename=_filename("xlsx"), content_type=XLSX_TYPE
+    return workbook_response(
+        _filename("xlsx"),
+        lambda out: audit.write_xlsx(entries, municipality_id=actor.municipality_id, out=out),
     )
-    add_never_cache_headers(response)
-    return response
 
 
 # --- emergency access -----------------------------------------------------------------------------

@@ -47,13 +47,13 @@ class Sector(models.TextChoices):
 class PreventableDiagnosisGroup(models.Model):
     """A diagnosis group counted as a *preventable admission* (forebyggelig indlæggelse).
 
-    A managed list, seeded (migration 0002) with the groups of the Danish national indicator
-    "forebyggelige indlæggelser blandt ældre" (Sundhedsstyrelsen; published on eSundhed.dk):
-    dehydration, constipation, lower respiratory infection, urinary tract infection,
-    gastroenteritis, fractures, social and illness-related nutritional deficiency, anaemia and
-    pressure ulcers. ``icd10_codes`` holds SKS/ICD-10 code prefixes (``DJ18`` matches ``DJ189``).
-    The seeded prefixes are a plausible reading of that definition, to be checked against the
-    current indicator before the figures are used officially.
+    A managed list, seeded (migrations 0002, 0003) with ``diagnoses.PREVENTABLE_GROUPS``: the
+    groups of the Danish national indicator "forebyggelige indlæggelser blandt ældre"
+    (Sundhedsdatastyrelsen, eSundhed.dk) — dehydration, constipation, lower respiratory
+    infection, urinary tract infection, gastroenteritis, fractures, social and illness-related
+    nutritional deficiency, nutritional anaemia, pressure ulcers, social and care conditions.
+    ``icd10_codes`` holds SKS/ICD-10 code prefixes (``DJ18`` matches ``DJ189``). The sources and
+    what is our reading are in ``cluster/diagnoses.py``.
     """
 
     code = models.SlugField(_("code"), max_length=50, unique=True)

@@ -12,14 +12,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -46,6 +49,7 @@ from forlob.cluster.services import (
 )
 from forlob.core.forms import add_service_errors
 from forlob.core.models import Municipality, User
+from forlob.core.xlsx import dated_filename, one_per_citizen, xlsx_response
 
 MESSAGE_IMPORTED = gettext_noop(
     "Imported: %(created)d new, %(updated)d changed and %(unchanged)d unchanged events; "
@@ -213,12 +217,17 @@ def _month(request: HttpRequest, today: date) -> date:
         return today.replace(day=1)
 
 
-def _follow_up_rows(actor: User, visits: list[FollowUpVisit]) -> list[dict[str, object]]:
-    scope = set(
+def _in_scope(actor: User, citizen_ids: Iterable[int | None]) -> set[int]:
+    """Which of these citizens the actor has a care relation to (the ones shown by name)."""
+    return set(
         citizens_in_scope(actor)
-        .filter(pk__in=[v.citizen_id for v in visits if v.citizen_id])
+        .filter(pk__in=[pk for pk in citizen_ids if pk])
         .values_list("pk", flat=True)
     )
+
+
+def _follow_up_rows(actor: User, visits: list[FollowUpVisit]) -> list[dict[str, object]]:
+    scope = _in_scope(actor, (v.citizen_id for v in visits))
     named = [v for v in visits if v.citizen_id in scope]
     audit_reads(actor=actor, operation="follow_up_list", objects=named)
     return [
@@ -233,12 +242,12 @@ def _follow_up_rows(actor: User, visits: list[FollowUpVisit]) -> list[dict[str, 
     ]
 
 
-@require_GET
-def follow_ups(request: HttpRequest) -> HttpResponse:
+def _follow_up_selection(request: HttpRequest) -> tuple[date, str, list[FollowUpVisit]]:
+    """The month, the status filter and the follow-up rows of this request: the page and its
+    Excel download."""
     _require(request, Action.REGISTER_REFERRAL)
     actor: User = request.user  # type: ignore[assignment]
-    today = timezone.localdate()
-    month = _month(request, today)
+    month = _month(request, timezone.localdate())
     status = request.GET.get("status", "all")
     status = status if status in selectors.FOLLOW_UP_FILTERS else "all"
     visits = (
@@ -248,6 +257,14 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
         if actor.municipality_id
         else []
     )
+    return month, status, visits
+
+
+@require_GET
+def follow_ups(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    today = timezone.localdate()
+    month, status, visits = _follow_up_selection(request)
     counts = (
         selectors.follow_up_counts(
             municipality_id=actor.municipality_id,
@@ -268,7 +285,64 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
             "next": selectors.next_month(month) if selectors.next_month(month) <= today else None,
             "status": status,
             "counts": counts,
+            "xlsx_query": urlencode({"month": f"{month:%Y-%m}", "status": status}),
         },
+    )
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else (_("Yes") if value else _("No"))
+
+
+def _unnamed(citizen_id: int | None) -> str:
+    """What the page shows instead of a name (as on the follow-up list)."""
+    if citizen_id:
+        return _("Citizen outside your relations")
+    return _("Not registered as a citizen here")
+
+
+@require_GET
+def follow_ups_xlsx(request: HttpRequest) -> FileResponse:
+    """The follow-up list as an Excel workbook: names and masked CPR numbers only for citizens in
+    the user's scope (each an audited read), age and sex for everyone, as on the page."""
+    actor: User = request.user  # type: ignore[assignment]
+    month, _status, visits = _follow_up_selection(request)
+    scope = _in_scope(actor, (v.citizen_id for v in visits))
+    audit_reads(
+        actor=actor,
+        operation="export_follow_up_list",
+        objects=one_per_citizen(v for v in visits if v.citizen_id in scope),
+    )
+    return xlsx_response(
+        dated_filename(f"opfoelgende-hjemmebesoeg-{month:%Y-%m}", timezone.localdate()),
+        _("Follow-up home visits"),
+        [
+            _("Citizen"),
+            _("CPR number"),
+            _("Age"),
+            _("Sex"),
+            _("Discharged"),
+            _("Screened"),
+            _("Consent"),
+            _("Visit agreed"),
+            _("Visit done"),
+        ],
+        (
+            [
+                v.citizen.full_name if v.citizen_id in scope else _unnamed(v.citizen_id),
+                v.citizen.cpr_masked if v.citizen_id in scope else "",
+                v.discharge.age,
+                v.discharge.get_sex_display(),
+                v.discharge.event_date,
+                _yes_no(v.screened),
+                _yes_no(v.consent),
+                v.visit_agreed_on,
+                v.visit_done_on,
+            ]
+            for v in visits
+        ),
+        notes=[formats.date_format(month, "F Y").capitalize()],
+        column_widths=(30, 13, 6, 8, 12, 9, 9, 12, 12),
     )
 
 
@@ -346,8 +420,9 @@ def _quarter_label(start: date) -> str:
     return f"{start.year}-{(start.month - 1) // 3 + 1}"
 
 
-@require_GET
-def audit_list(request: HttpRequest) -> HttpResponse:
+def _audit_selection(request: HttpRequest) -> dict[str, Any]:
+    """The quarter, the drawn cases and which of them the user may see by name: the page and
+    its Excel download."""
     _require(request, Action.RECORD_AUDIT)
     actor: User = request.user  # type: ignore[assignment]
     today = timezone.localdate()
@@ -370,16 +445,25 @@ def audit_list(request: HttpRequest) -> HttpResponse:
                 preventable_only=preventable_only,
             )
         )
-    scope = set(
-        citizens_in_scope(actor)
-        .filter(pk__in=[c.citizen_id for c in cases if c.citizen_id])
-        .values_list("pk", flat=True)
-    )
+    return {
+        "cases": cases,
+        "scope": _in_scope(actor, (c.citizen_id for c in cases)),
+        "period": period,
+        "preventable_only": preventable_only,
+        "candidates": candidates,
+    }
+
+
+@require_GET
+def audit_list(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    data = _audit_selection(request)
+    cases, scope, period = data["cases"], data["scope"], data["period"]
     audit_reads(
         actor=actor, operation="audit_list", objects=[c for c in cases if c.citizen_id in scope]
     )
     quarters = []
-    q = selectors.quarter_start(today)
+    q = selectors.quarter_start(timezone.localdate())
     for _i in range(8):
         quarters.append((_quarter_label(q), q))
         q = selectors.quarter_start(q - timedelta(days=1))
@@ -392,10 +476,58 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "period_end": selectors.quarter_end(period) - timedelta(days=1),
             "quarter": _quarter_label(period),
             "quarters": quarters,
-            "preventable_only": preventable_only,
-            "candidates": candidates,
+            "preventable_only": data["preventable_only"],
+            "candidates": data["candidates"],
             "sample_size": 5,
         },
+    )
+
+
+@require_GET
+def audit_list_xlsx(request: HttpRequest) -> FileResponse:
+    """The drawn audit cases as an Excel workbook: names only for citizens in the user's scope
+    (each an audited read), as on the page."""
+    actor: User = request.user  # type: ignore[assignment]
+    data = _audit_selection(request)
+    cases, scope, period = data["cases"], data["scope"], data["period"]
+    audit_reads(
+        actor=actor,
+        operation="export_audit_list",
+        objects=one_per_citizen(c for c in cases if c.citizen_id in scope),
+    )
+    last_day = selectors.quarter_end(period) - timedelta(days=1)
+    notes = [
+        f"{formats.date_format(period, 'j. F Y')} – {formats.date_format(last_day, 'j. F Y')}",
+        _("Only admissions with a preventable diagnosis") if data["preventable_only"] else "",
+    ]
+    return xlsx_response(
+        dated_filename(f"audit-{_quarter_label(period)}", timezone.localdate()),
+        _("Cross-sector audit"),
+        [
+            _("Audit case"),
+            _("Citizen"),
+            _("CPR number"),
+            _("Age"),
+            _("Sex"),
+            _("Admissions"),
+            _("Improvement themes"),
+            _("Recorded"),
+        ],
+        (
+            [
+                c.label,
+                c.citizen.full_name if c.citizen_id in scope else "",
+                c.citizen.cpr_masked if c.citizen_id in scope else "",
+                c.age,
+                c.get_sex_display(),
+                c.admissions,
+                ", ".join(t.name for t in c.themes.all()),
+                c.recorded_at,
+            ]
+            for c in cases
+        ),
+        notes=notes,
+        column_widths=(16, 26, 13, 6, 8, 10, 50, 17),
     )
 
 

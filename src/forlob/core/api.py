@@ -10,11 +10,21 @@ Two ways in, tried in this order:
 
 Errors are always JSON ``{"detail": "...", "code": "..."}`` with a Danish ``detail``; a 422 adds
 ``fields`` (field name → Danish messages). Denials come from the access layer unchanged: 404
-for "not yours or not there", 403 for "yours to see, not to change".
+for "not yours or not there", 403 for "yours to see, not to change". Unknown paths (404) and
+wrong methods (405, with ``Allow``) answer the same way (``json_not_found``,
+``with_json_method_not_allowed``, wired in ``forlob/api.py``).
+
+Rate limits (``core/ratelimit.py``): every request with a valid token counts against that token
+(``FORLOB_API_RATE_LIMIT`` per minute); every unknown, expired or revoked token counts against
+the client address (``FORLOB_API_AUTH_FAILURE_LIMIT`` per minute), and an address over that
+limit gets 429 for every token until the minute ends, so tokens cannot be tried at speed. Over a
+limit: 429 ``{"code": "rate_limited"}`` with ``Retry-After`` in seconds.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -32,8 +42,10 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import AfterValidator
 
+from forlob.core import ratelimit
 from forlob.core.models import User
-from forlob.core.tokens import api_token_user
+from forlob.core.ratelimit import RateLimited
+from forlob.core.tokens import api_token_user, hash_secret
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -49,6 +61,10 @@ MESSAGE_CSRF = gettext_noop("The CSRF check failed. Send the X-CSRFToken header,
 MESSAGE_BAD_BODY = gettext_noop("The request body is not valid JSON.")
 MESSAGE_INVALID = gettext_noop("The request has errors; see fields.")
 MESSAGE_HTTP_ERROR = gettext_noop("The request could not be handled.")
+MESSAGE_RATE_LIMITED = gettext_noop("Too many requests. Try again in %(seconds)d seconds.")
+MESSAGE_METHOD_NOT_ALLOWED = gettext_noop(
+    "The method %(method)s is not allowed here; allowed: %(allowed)s."
+)
 
 MESSAGE_REQUIRED = gettext_noop("This field is required.")
 MESSAGE_TOO_LONG = gettext_noop("Write at most %(max)d characters.")
@@ -72,14 +88,36 @@ MAX_ID = 2**63 - 1
 # --- authentication -------------------------------------------------------------------------
 
 
+# Requests per token are counted per minute (FORLOB_API_RATE_LIMIT).
+RATE_WINDOW_SECONDS = 60
+
+
 class BearerToken(HttpBearer):
-    """A personal API token; the request then acts as the token's (active) user."""
+    """A personal API token; the request then acts as the token's (active) user.
+
+    Rate-limited: an address with too many failed tokens this minute is refused (429) before
+    its token is even looked at; a valid token counts one request against itself.
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = api_token_user(token.strip())
-        if user is not None:
-            # Code that reads request.user (audit, logging) sees the token's user, not anonymous.
-            request.user = user
+        token = token.strip()
+        wait = ratelimit.failed_credentials_wait(request)
+        if wait is not None:
+            raise RateLimited(wait)
+        user = api_token_user(token)
+        if user is None:
+            # This attempt still gets its 401; the next one over the limit gets 429.
+            ratelimit.count_failed_credential(request)
+            return None
+        wait = ratelimit.hit(
+            "api-token:" + hash_secret(token),
+            limit=settings.FORLOB_API_RATE_LIMIT,
+            window=RATE_WINDOW_SECONDS,
+        )
+        if wait is not None:
+            raise RateLimited(wait)
+        # Code that reads request.user (audit, logging) sees the token's user, not anonymous.
+        request.user = user
         return user
 
 
@@ -137,6 +175,7 @@ ERRORS: dict[int, type[Schema]] = {
     403: ErrorOut,
     404: ErrorOut,
     422: ValidationErrorOut,
+    429: ErrorOut,
 }
 
 
@@ -272,6 +311,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
         code = getattr(exc, "code", None) or "invalid"
         return _json(api, request, 422, {"detail": first, "code": code, "fields": fields})
 
+    def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+        return rate_limited_response(api, request, exc.retry_after)
+
+    api.add_exception_handler(RateLimited, on_rate_limited)
     api.add_exception_handler(AuthenticationError, on_unauthenticated)
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(PermissionDenied, on_forbidden)
@@ -279,6 +322,61 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(NinjaValidationError, on_request_invalid)
     api.add_exception_handler(ApiValidationError, on_api_invalid)
     api.add_exception_handler(DjangoValidationError, on_service_invalid)
+
+
+def rate_limited_response(api: NinjaAPI, request: HttpRequest, retry_after: int) -> HttpResponse:
+    """429 ``{"detail", "code": "rate_limited"}`` with ``Retry-After`` (whole seconds)."""
+    response = _json(
+        api,
+        request,
+        429,
+        {"detail": _(MESSAGE_RATE_LIMITED) % {"seconds": retry_after}, "code": "rate_limited"},
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def json_not_found(api: NinjaAPI) -> Callable[..., HttpResponse]:
+    """A view answering every method with the API's JSON 404: for paths no operation has."""
+
+    def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return _json(api, request, 404, {"detail": _(MESSAGE_NOT_FOUND), "code": "not_found"})
+
+    return not_found
+
+
+def with_json_method_not_allowed(
+    api: NinjaAPI, view: Callable[..., HttpResponse]
+) -> Callable[..., HttpResponse]:
+    """Wrap one of django-ninja's path views so its plain-text 405 becomes the API's JSON error
+    (the ``Allow`` header kept). The wrapper carries the view's attributes (csrf_exempt, …)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            return response
+        return method_not_allowed_response(api, request, response.get("Allow", ""))
+
+    return wrapped
+
+
+def method_not_allowed_response(api: NinjaAPI, request: HttpRequest, allowed: str) -> HttpResponse:
+    """405 ``{"detail", "code": "method_not_allowed"}`` with ``Allow: <allowed>``."""
+    response = _json(
+        api,
+        request,
+        405,
+        {
+            "detail": _(MESSAGE_METHOD_NOT_ALLOWED)
+            % {"method": request.method, "allowed": allowed},
+            "code": "method_not_allowed",
+        },
+    )
+    response["Allow"] = allowed
+    return response
 
 
 def local_time(moment: datetime | None) -> datetime | None:

@@ -36,6 +36,8 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
     ANALYST = "analyst", _("Analyst")
     ADMIN = "admin", _("Administrator")
+    # A machine account: a hospital's or GP's system sending referrals over FHIR (issue #8).
+    REFERRING_SYSTEM = "referring_system", _("Referring system (hospital, GP)")
 
 
 class Profession(models.TextChoices):

@@ -37,6 +37,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append((reverse("questionnaires:tracking"), _("Questionnaire responses")))
         items.append((reverse("cluster:overview"), _("Cluster data")))
         items.append((reverse("monitoring:evaluation"), _("Evaluation")))
+    if Action.ADMINISTER in actions or Action.MANAGE_CAPACITY in actions:
+        # Bulk import (staff, calendars; referrals for coordinators). Others who may import
+        # referrals reach it from /import/ without a menu entry.
+        items.append((reverse("imports:index"), _("Import")))
     if Action.ADMINISTER in actions:
         items.append((reverse("questionnaires:list"), _("Questionnaires")))
     if Action.ADMINISTER in actions:

@@ -19,7 +19,8 @@ EXTENSIONS: tuple[str, ...] = (
     "forlob.demo.programmes.extend",  # before notifications: class sessions get reminders
     "forlob.demo.notifications.extend",
     "forlob.demo.homecare.extend",
-    "forlob.demo.cluster.extend",  # last: draws its own generator from b.rng
+    "forlob.demo.cluster.extend",  # draws its own generator from b.rng
+    "forlob.demo.fhir.extend",  # the hospital's system account and its demo token
 )
 
 

@@ -6,8 +6,10 @@ app_name = "homecare"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("worklist.xlsx", views.index_xlsx, name="index_xlsx"),
     path("applications/new/", views.application_create, name="application_create"),
     path("driving-list/", views.driving_list, name="driving_list"),
+    path("driving-list.xlsx", views.driving_list_xlsx, name="driving_list_xlsx"),
     path("figures/", views.figures, name="figures"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/provider/", views.provider_choice, name="provider_choice"),

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forlob.access.policy import Action, can
 from forlob.access.services import audit_reads
 from forlob.core.forms import add_service_errors, first_error
+from forlob.core.xlsx import dated_filename, one_per_citizen, xlsx_response
 from forlob.homecare import selectors, services
 from forlob.homecare.access import get_case, get_visit, is_provider_staff, may_see_assessment
 from forlob.homecare.forms import (
@@ -134,6 +136,51 @@ def index(request: HttpRequest) -> HttpResponse:
             "may_see_figures": can(request.user, Action.VIEW_AGGREGATES),
             "today": timezone.localdate(),
         },
+    )
+
+
+@require_GET
+def index_xlsx(request: HttpRequest) -> FileResponse:
+    """The worklist as an Excel workbook: the same cases by stage, masked CPR numbers."""
+    if not can(request.user, Action.VIEW_CITIZEN):
+        raise PermissionDenied
+    groups = selectors.worklist(actor=request.user)
+    audit_reads(
+        actor=request.user,
+        operation="export_homecare_worklist",
+        objects=one_per_citizen(case for group in groups for case in group.cases),
+    )
+    today = timezone.localdate()
+
+    def row(group: selectors.StageGroup, case: RehabCase) -> list[object]:
+        grant = getattr(case, "grant", None)
+        due = group.stage == Stage.ACTIVE and grant is not None and grant.end < today
+        return [
+            str(group.stage.label),
+            case.citizen.full_name,
+            case.citizen.cpr_masked,  # as on the page: never the full number
+            case.received_on,
+            str(case.provider or ""),
+            grant.start if grant else None,
+            grant.end if grant else None,
+            _("Yes") if due else "",
+        ]
+
+    return xlsx_response(
+        dated_filename("hverdagsrehabilitering"),
+        _("Everyday rehabilitation"),
+        [
+            _("Stage"),
+            _("Citizen"),
+            _("CPR number"),
+            _("Received"),
+            _("Provider"),
+            _("Period start"),
+            _("Period end"),
+            _("End evaluation due"),
+        ],
+        (row(group, case) for group in groups for case in group.cases),
+        column_widths=(22, 26, 13, 12, 24, 12, 12, 12),
     )
 
 
@@ -822,9 +869,9 @@ def end_save(request: HttpRequest, pk: int) -> HttpResponse:
 # --- 7. driving lists -----------------------------------------------------------------------------
 
 
-@require_GET
-def driving_list(request: HttpRequest) -> HttpResponse:
-    """A day's visits of a provider (or one of its groups): a phone screen, and printable."""
+def _driving_selection(request: HttpRequest) -> dict[str, Any]:
+    """A day's visits of a provider (or one of its groups) for this request: the page and its
+    Excel download."""
     user = request.user
     if not can(user, Action.VIEW_CITIZEN):
         raise PermissionDenied
@@ -850,27 +897,91 @@ def driving_list(request: HttpRequest) -> HttpResponse:
         if provider is not None
         else []
     )
+    return {
+        "form": form,
+        "visits": visits,
+        "day": day,
+        "today": today,
+        "provider": provider,
+        "providers": providers,
+        "group": group,
+        "scope": scope,
+    }
+
+
+@require_GET
+def driving_list(request: HttpRequest) -> HttpResponse:
+    """A day's visits of a provider (or one of its groups): a phone screen, and printable."""
+    context = _driving_selection(request)
+    user, visits = request.user, context["visits"]
+    provider, group, day = context["provider"], context["group"], context["day"]
     audit_reads(actor=user, operation="homecare_driving_list", objects=visits)
     params = {"provider": provider.pk if provider else "", "group": group.pk if group else ""}
     return _render(
         request,
         "homecare/driving_list.html",
         {
-            "form": form,
-            "visits": visits,
-            "day": day,
-            "today": today,
-            "provider": provider,
-            "providers": providers,
-            "group": group,
+            **context,
             "groups": provider.care_groups.all() if provider else [],
-            "scope": scope,
             "params": params,
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),
             "rehab_count": sum(1 for v in visits if v.is_rehab),
             "may_complete": can(user, Action.EDIT_PLAN),
+            "xlsx_query": urlencode({"date": day.isoformat(), **params, "scope": context["scope"]}),
         },
+    )
+
+
+@require_GET
+def driving_list_xlsx(request: HttpRequest) -> FileResponse:
+    """The driving list as an Excel workbook: the same visits, names and addresses as the page
+    (no CPR number: the page shows none)."""
+    context = _driving_selection(request)
+    visits, provider, group = context["visits"], context["provider"], context["group"]
+    audit_reads(
+        actor=request.user,
+        operation="export_homecare_driving_list",
+        objects=one_per_citizen(visits),
+    )
+    where = [provider.name if provider else "", group.name if group else ""]
+    return xlsx_response(
+        dated_filename("koreliste", context["day"]),
+        _("Driving list"),
+        [
+            _("Time"),
+            _("Citizen"),
+            _("Address"),
+            _("Postal code"),
+            _("City"),
+            _("Minutes"),
+            _("Extra minutes"),
+            _("Staff"),
+            _("Rehabilitation"),
+            _("Done"),
+            _("Actions"),
+        ],
+        (
+            [
+                v.planned_time,
+                v.citizen.full_name,
+                v.citizen.address,
+                v.citizen.postal_code,
+                v.citizen.city,
+                v.duration_minutes,
+                v.extra_minutes or None,
+                str(v.staff or ""),
+                _("Yes") if v.is_rehab else "",
+                _("Yes") if v.status == "completed" else "",
+                "; ".join(a.what for a in v.actions.all()),
+            ]
+            for v in visits
+        ),
+        notes=[
+            formats.date_format(context["day"], "l j. F Y"),
+            " · ".join(w for w in where if w),
+        ],
+        column_widths=(8, 26, 28, 10, 16, 9, 9, 20, 10, 8, 50),
     )
 
 

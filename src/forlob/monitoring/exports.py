@@ -1,71 +1,22 @@
 """Excel workbooks: the click-through lists and the key-figure tables.
 
-openpyxl's write-only mode streams rows to a temporary file, so memory stays flat however long
-a list is. Text that a spreadsheet would run as a formula is written with a leading apostrophe.
+Written with ``forlob.core.xlsx`` (write-only mode into a temporary file, formula guard), like
+every other list the app exports.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO
 
 from django.utils.translation import gettext as _
 
+from forlob.core.xlsx import Sheet, new_workbook
 from forlob.monitoring.charts import month_label
 from forlob.monitoring.drilldown import DrillRow
 from forlob.monitoring.filters import Filters
 from forlob.monitoring.kpis import Unit
 from forlob.monitoring.presentation import Tile
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-class _Sheet:
-    def __init__(self, workbook: Any, title: str, widths: Iterable[int] = ()) -> None:
-        from openpyxl.utils import get_column_letter
-
-        self.sheet = workbook.create_sheet(title=_sheet_title(title))
-        for i, width in enumerate(widths, start=1):
-            self.sheet.column_dimensions[get_column_letter(i)].width = width
-
-    def header(self, cells: Iterable[object]) -> None:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Font
-
-        bold = Font(bold=True)
-        row = []
-        for value in cells:
-            cell = WriteOnlyCell(self.sheet, value=str(value))
-            cell.font = bold
-            row.append(cell)
-        self.sheet.append(row)
-
-    def row(self, cells: Iterable[object], percent_columns: Iterable[int] = ()) -> None:
-        from openpyxl.cell import WriteOnlyCell
-
-        wanted = set(percent_columns)
-        out = []
-        for i, value in enumerate(cells):
-            cell = WriteOnlyCell(self.sheet, value=_safe(value))
-            if i in wanted and isinstance(value, float):
-                cell.number_format = "0.0%"
-            out.append(cell)
-        self.sheet.append(out)
-
-    def blank(self) -> None:
-        self.sheet.append([])
-
-
-def _sheet_title(title: str) -> str:
-    for bad in "[]:*?/\\":
-        title = title.replace(bad, " ")
-    return title[:31]
 
 
 def list_header(named: bool) -> list[str]:
@@ -122,10 +73,8 @@ def write_list(
     rows: Iterable[DrillRow], *, title: str, filters: Filters, named: bool, out: IO[bytes]
 ) -> int:
     """The click-through list as a workbook; returns the number of rows written."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = _Sheet(workbook, _("Pathways"), (24, 14, 12, 10, 8, 30, 24, 20, 20) if named else ())
+    workbook = new_workbook()
+    sheet = Sheet(workbook, _("Pathways"), (24, 14, 12, 10, 8, 30, 24, 20, 20) if named else ())
     sheet.row([title])
     sheet.row([", ".join(filters.describe())])
     sheet.blank()
@@ -140,10 +89,8 @@ def write_list(
 
 def write_kpis(tiles: list[Tile], *, filters: Filters, out: IO[bytes]) -> None:
     """Every KPI on one sheet, then a sheet per KPI with its monthly series and breakdowns."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    summary = _Sheet(workbook, _("Key figures"), (40, 12, 12, 12, 12, 12, 12, 80))
+    workbook = new_workbook()
+    summary = Sheet(workbook, _("Key figures"), (40, 12, 12, 12, 12, 12, 12, 80))
     summary.row([_("Key figures") + " – " + ", ".join(filters.describe())])
     summary.blank()
     summary.header(
@@ -175,7 +122,7 @@ def write_kpis(tiles: list[Tile], *, filters: Filters, out: IO[bytes]) -> None:
         )
     for t in tiles:
         r, percent = t.result, t.kpi.unit == Unit.PERCENT
-        sheet = _Sheet(workbook, str(t.kpi.label), (28, 14, 14, 14, 14))
+        sheet = Sheet(workbook, str(t.kpi.label), (28, 14, 14, 14, 14))
         sheet.row([str(t.kpi.label)])
         sheet.row([t.kpi.definition_text])
         sheet.blank()

@@ -7,8 +7,6 @@ Reports and the shared dataset are in report_views.py.
 
 from __future__ import annotations
 
-import tempfile
-
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,6 +18,7 @@ from forlob.access.models import AccessLog
 from forlob.access.policy import Action, can
 from forlob.access.services import audit_record
 from forlob.core.models import User
+from forlob.core.xlsx import dated_filename, workbook_response
 from forlob.monitoring import kpis
 from forlob.monitoring.charts import chart_rows, trend_spec
 from forlob.monitoring.drilldown import drill_all, drill_page
@@ -28,8 +27,6 @@ from forlob.monitoring.filters import Filters
 from forlob.monitoring.forms import FilterForm
 from forlob.monitoring.kpis import DENOMINATOR, NUMERATOR, Kpi
 from forlob.monitoring.presentation import Tile, tile
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def require_aggregates(request: HttpRequest) -> None:
@@ -146,21 +143,16 @@ def kpi_list_xlsx(request: HttpRequest, code: str) -> FileResponse:
     _form, filters = filters_from(request)
     part, key = _part(request), _key(request)
     named = can(request.user, Action.VIEW_CITIZEN)
-    out = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
-    write_list(
-        drill_all(request.user, kpi, filters, part=part, key=key),
-        title=_list_title(kpi, part, key),
-        filters=filters,
-        named=named,
-        out=out,
+    return workbook_response(
+        dated_filename(f"forlob-{kpi.code}"),
+        lambda out: write_list(
+            drill_all(request.user, kpi, filters, part=part, key=key),
+            title=_list_title(kpi, part, key),
+            filters=filters,
+            named=named,
+            out=out,
+        ),
     )
-    out.seek(0)
-    response = FileResponse(
-        out, as_attachment=True, filename=f"forlob-{kpi.code}-{timezone.localdate():%Y%m%d}.xlsx",
-        content_type=XLSX,
-    )  # fmt: skip
-    add_never_cache_headers(response)
-    return response
 
 
 @require_GET
@@ -170,10 +162,6 @@ def kpis_xlsx(request: HttpRequest) -> FileResponse:
     _form, filters = filters_from(request)
     tiles = compute_tiles(request.user, filters)
     audit_record(actor=request.user, kind=AccessLog.Kind.READ, operation="monitoring_kpi_export")
-    out = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
-    write_kpis(tiles, filters=filters, out=out)
-    out.seek(0)
-    return FileResponse(
-        out, as_attachment=True, filename=f"forlob-noegletal-{timezone.localdate():%Y%m%d}.xlsx",
-        content_type=XLSX,
-    )  # fmt: skip
+    return workbook_response(
+        dated_filename("forlob-noegletal"), lambda out: write_kpis(tiles, filters=filters, out=out)
+    )

@@ -24,5 +24,6 @@ class PathwaysConfig(AppConfig):
                 team="team",
                 provider="provider",
                 unassigned=Q(team__isnull=True, responsible__isnull=True, status__in=OPEN_STATUSES),
+                sender="referral__created_by",
             )
         )

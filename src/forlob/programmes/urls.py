@@ -7,8 +7,14 @@ app_name = "programmes"
 urlpatterns = [
     path("", views.programme_list, name="programme_list"),
     path("classes/", views.class_list, name="class_list"),
+    path("classes.xlsx", views.class_list_xlsx, name="class_list_xlsx"),
     path("classes/new/", views.class_create_view, name="class_create"),
     path("classes/<int:pk>/", views.class_detail, name="class_detail"),
+    path(
+        "classes/<int:pk>/participants.xlsx",
+        views.class_participants_xlsx,
+        name="class_participants_xlsx",
+    ),
     path("classes/<int:pk>/enrol/", views.enrol, name="enrol"),
     path("classes/<int:pk>/complete/", views.complete, name="class_complete"),
     path("sessions/<int:pk>/", views.session_attendance, name="session_attendance"),

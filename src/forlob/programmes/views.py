@@ -9,23 +9,34 @@ Writes about one citizen (attendance, individual sessions, dropout) fetch the en
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import IO, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from forlob.access.models import AccessLog
 from forlob.access.policy import Action, can
-from forlob.access.services import audit_reads, get_for_actor
+from forlob.access.services import audit_reads, audit_record, get_for_actor
 from forlob.core.forms import add_service_errors, first_error
 from forlob.core.models import User
+from forlob.core.xlsx import (
+    dated_filename,
+    new_workbook,
+    one_per_citizen,
+    workbook_response,
+    write_table_sheet,
+    xlsx_response,
+)
 from forlob.programmes import rules, selectors
 from forlob.programmes.forms import (
     AttendanceForm,
@@ -153,8 +164,9 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
-def class_list(request: HttpRequest) -> HttpResponse:
+def _class_list_selection(request: HttpRequest) -> tuple[list[ProgrammeClass], str, str]:
+    """The classes the list shows for this request, each with ``flagged`` (how many citizens
+    missed sessions in a row: counted, never named). The page and its Excel download."""
     _require(request, Action.VIEW_RECORD)
     status = request.GET.get("status", ClassStatus.OPEN)
     if status not in (*ClassStatus.values, "all"):
@@ -164,7 +176,7 @@ def class_list(request: HttpRequest) -> HttpResponse:
         selectors.classes_for(
             actor=request.user,
             status="" if status == "all" else status,
-            programme_id=int(programme) if programme.isdigit() else None,
+            programme_id=int(programme) if programme.isdigit() and len(programme) < 19 else None,
         )
     )
     # Flags are counted, never named, on this list (a count is no citizen's data).
@@ -182,6 +194,12 @@ def class_list(request: HttpRequest) -> HttpResponse:
             )
     for c in classes:
         c.flagged = flagged.get(c.pk, 0)
+    return classes, status, programme
+
+
+@require_GET
+def class_list(request: HttpRequest) -> HttpResponse:
+    classes, status, programme = _class_list_selection(request)
     return render(
         request,
         "programmes/class_list.html",
@@ -198,6 +216,54 @@ def class_list(request: HttpRequest) -> HttpResponse:
             "may_create": can(request.user, Action.BOOK),
             "today": timezone.localdate(),
         },
+    )
+
+
+def _class_state(klass: ProgrammeClass, today: date) -> str:
+    """The class's state in words, as the list shows it."""
+    if klass.status == ClassStatus.COMPLETED:
+        return str(klass.get_status_display())
+    return _("Not started") if klass.start_date > today else _("Running")
+
+
+@require_GET
+def class_list_xlsx(request: HttpRequest) -> FileResponse:
+    """The class list as an Excel workbook (classes and counts: no citizen is named)."""
+    classes, status, _programme = _class_list_selection(request)
+    audit_record(actor=request.user, kind=AccessLog.Kind.READ, operation="export_class_list")
+    today = timezone.localdate()
+    return xlsx_response(
+        dated_filename("hold"),
+        _("Classes"),
+        [
+            _("Class"),
+            _("Programme"),
+            _("Location"),
+            _("First session"),
+            _("Last session"),
+            _("Places taken"),
+            _("Places"),
+            _("Staff"),
+            _("Status"),
+            _("Citizens who missed sessions in a row"),
+        ],
+        (
+            [
+                c.name,
+                c.programme.name,
+                str(c.location),
+                c.start_date,
+                c.end_date,
+                c.taken,
+                c.capacity,
+                ", ".join(str(s) for s in c.staff.all()),
+                _class_state(c, today),
+                c.flagged,
+            ]
+            for c in classes
+        ),
+        notes=[_("All") if status == "all" else str(ClassStatus(status).label)],
+        column_widths=(30, 26, 22, 12, 12, 8, 8, 36, 12, 12),
     )
 
 
@@ -271,6 +337,11 @@ def _talk_suggestions(
     )
 
 
+def _has_ended(planned_sessions: Sequence[ClassSession], now: datetime) -> bool:
+    """Every planned session of the class is over (and it had one): time to complete it."""
+    return bool(planned_sessions) and all(s.end <= now for s in planned_sessions)
+
+
 def class_page(
     request: HttpRequest,
     klass: ProgrammeClass,
@@ -296,7 +367,7 @@ def class_page(
         .order_by("start", "number")
     )
     planned_sessions = [s for s in sessions if s.status == SessionStatus.PLANNED]
-    ended = bool(planned_sessions) and all(s.end <= now for s in planned_sessions)
+    ended = _has_ended(planned_sessions, now)
     enrolments = selectors.class_enrolments(klass, actor=actor)
     progress = selectors.progress_for(enrolments, now=now)
     definitions = selectors.definitions_of(klass.programme)
@@ -408,6 +479,118 @@ def class_page(
 @require_GET
 def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return class_page(request, _get_class(request, pk))
+
+
+def _talks_text(progress: selectors.Progress) -> str:
+    return "; ".join(
+        f"{t.number}. {formats.date_format(timezone.localtime(t.appointment.start), 'D j. M H:i')}"
+        f", {t.get_mode_display().lower()}, {t.appointment.staff} "
+        f"({t.appointment.get_status_display()})"
+        for t in progress.talks
+    )
+
+
+@require_GET
+def class_participants_xlsx(request: HttpRequest, pk: int) -> FileResponse:
+    """The class's citizens and waiting list as Excel: the same rows as the class page (only
+    citizens the user has a care relation to, masked CPR numbers), each citizen an audited read."""
+    klass = _get_class(request, pk)
+    actor = request.user
+    now = timezone.now()
+    enrolments = selectors.class_enrolments(klass, actor=actor)
+    progress = selectors.progress_for(enrolments, now=now)
+    planned = list(klass.sessions.filter(status=SessionStatus.PLANNED))
+    waiting: list[Referral] = []
+    if klass.status == ClassStatus.OPEN and not _has_ended(planned, now):
+        waiting = selectors.waiting_list(actor=actor, programme_class=klass)
+    hidden = selectors.hidden_enrolments(klass, actor=actor)
+    audit_reads(
+        actor=actor,
+        operation="export_class_participants",
+        objects=one_per_citizen([*enrolments, *waiting]),
+    )
+    period = formats.date_format(klass.start_date, "j. F Y")
+    notes = [f"{klass.programme.name}, {klass.location}, {period}"]
+    if hidden:
+        notes.append(
+            ngettext(
+                "%(n)d more citizen you have no care relation to.",
+                "%(n)d more citizens you have no care relation to.",
+                hidden,
+            )
+            % {"n": hidden}
+        )
+
+    def write(out: IO[bytes]) -> None:
+        workbook = new_workbook()
+        write_table_sheet(
+            workbook,
+            title=f"{klass.name}: " + _("Citizens"),
+            sheet=_("Citizens"),
+            notes=notes,
+            header=[
+                _("Citizen"),
+                _("CPR number"),
+                _("Status"),
+                _("Dropout reason"),
+                _("Pathway"),
+                _("Attended"),
+                _("Held"),
+                _("Attended (%)"),
+                _("Needed to complete"),
+                _("Planned"),
+                _("Missed in a row"),
+                _("Individual sessions"),
+            ],
+            rows=(
+                [
+                    e.citizen.full_name,
+                    e.citizen.cpr_masked,  # as on the page: never the full number
+                    e.get_status_display(),
+                    str(e.dropout_reason or ""),
+                    e.pathway.get_status_display(),
+                    p.attended,
+                    p.held,
+                    p.percent,
+                    p.needed,
+                    p.planned,
+                    p.streak,
+                    _talks_text(p),
+                ]
+                for e in enrolments
+                for p in (progress[e.pk],)
+            ),
+            column_widths=(26, 13, 12, 24, 14, 9, 9, 9, 10, 9, 9, 60),
+        )
+        if klass.status == ClassStatus.OPEN and not _has_ended(planned, now):
+            write_table_sheet(
+                workbook,
+                title=f"{klass.name}: " + _("Waiting list"),
+                sheet=_("Waiting list"),
+                header=[
+                    _("Citizen"),
+                    _("CPR number"),
+                    _("Referral"),
+                    _("Level / area"),
+                    _("Pathway open"),
+                    _("Received"),
+                ],
+                rows=(
+                    [
+                        r.citizen.full_name,
+                        r.citizen.cpr_masked,
+                        r.referral_type.name,
+                        r.subtype_display,
+                        _("Yes") if r.status == Referral.Status.ACCEPTED else "",
+                        r.received_date,
+                    ]
+                    for r in waiting
+                ),
+                column_widths=(26, 13, 24, 24, 10, 12),
+            )
+        workbook.save(out)
+
+    return workbook_response(dated_filename(f"hold-{klass.pk}"), write)
 
 
 @require_POST

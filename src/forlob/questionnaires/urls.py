@@ -7,6 +7,7 @@ app_name = "questionnaires"
 urlpatterns = [
     path("", views.questionnaire_list, name="list"),
     path("tracking/", views.tracking, name="tracking"),
+    path("tracking.xlsx", views.tracking_xlsx, name="tracking_xlsx"),
     path("<int:pk>/", views.questionnaire_detail, name="detail"),
     path("<int:pk>/copy/", views.questionnaire_copy, name="copy"),
     path("<int:pk>/active/", views.questionnaire_active, name="active"),

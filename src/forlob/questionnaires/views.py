@@ -13,19 +13,24 @@ Who may do what (``access/policy.py``):
 
 from __future__ import annotations
 
+from datetime import date
+from typing import IO
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from forlob.access.models import AccessLog
 from forlob.access.policy import Action, can
-from forlob.access.services import get_for_actor
+from forlob.access.services import audit_record, get_for_actor
 from forlob.citizens.models import Citizen
 from forlob.core.forms import add_service_errors, first_error
+from forlob.core.xlsx import Sheet, dated_filename, new_workbook, workbook_response
 from forlob.pathways.models import Pathway
 from forlob.questionnaires import selectors, services
 from forlob.questionnaires.forms import (
@@ -447,9 +452,9 @@ def start_tablet(request: HttpRequest, pk: int) -> HttpResponse:
 # --- tracking -------------------------------------------------------------------------------------
 
 
-@require_GET
-def tracking(request: HttpRequest) -> HttpResponse:
-    """Sent, opened, answered; response rate and positive share. Counts only."""
+def _tracking_data(request: HttpRequest) -> dict[str, object]:
+    """Sent, opened, answered; response rate and positive share for this request's filters:
+    the page and its Excel download. Counts only."""
     _require(request, Action.VIEW_AGGREGATES)
     today = timezone.localdate()
     this_month = today.replace(day=1)
@@ -488,27 +493,99 @@ def tracking(request: HttpRequest) -> HttpResponse:
             actor=request.user, month_start=month, questionnaire_id=q_id, team_id=t_id, now=now
         ),
     }
-    return render(
-        request,
-        "questionnaires/tracking.html",
-        {
-            "form": form,
-            "month": month,
-            "kpis": kpis,
-            "by_group": selectors.invitation_funnel(
-                actor=request.user,
-                month_start=month,
-                questionnaire_id=q_id,
-                team_id=t_id,
-                now=now,
-            ),
-            "by_month": selectors.invitation_funnel_by_month(
-                actor=request.user,
-                last_month=month,
-                months=12,
-                questionnaire_id=q_id,
-                team_id=t_id,
-                now=now,
-            ),
-        },
+    return {
+        "form": form,
+        "month": month,
+        "questionnaire": questionnaire,
+        "team": team,
+        "kpis": kpis,
+        "by_group": selectors.invitation_funnel(
+            actor=request.user,
+            month_start=month,
+            questionnaire_id=q_id,
+            team_id=t_id,
+            now=now,
+        ),
+        "by_month": selectors.invitation_funnel_by_month(
+            actor=request.user,
+            last_month=month,
+            months=12,
+            questionnaire_id=q_id,
+            team_id=t_id,
+            now=now,
+        ),
+    }
+
+
+@require_GET
+def tracking(request: HttpRequest) -> HttpResponse:
+    """Sent, opened, answered; response rate and positive share. Counts only."""
+    return render(request, "questionnaires/tracking.html", _tracking_data(request))
+
+
+def _funnel_cells(label: object, row: selectors.Funnel) -> list[object]:
+    positive = row.positive
+    return [
+        label,
+        row.sent,
+        row.opened,
+        row.answered,
+        row.expired,
+        row.pending,
+        row.response.share,
+        positive.share if positive else None,
+        positive.numerator if positive else None,
+        positive.denominator if positive else None,
+    ]
+
+
+@require_GET
+def tracking_xlsx(request: HttpRequest) -> FileResponse:
+    """The tracking tables as an Excel workbook (counts only: no citizen)."""
+    data = _tracking_data(request)
+    audit_record(
+        actor=request.user, kind=AccessLog.Kind.READ, operation="export_questionnaire_tracking"
     )
+    month = data["month"]
+    assert isinstance(month, date)
+    notes = [
+        formats.date_format(month, "F Y").capitalize(),
+        ", ".join(str(x) for x in (data["questionnaire"], data["team"]) if x),
+    ]
+    header = [
+        _("Sent"),
+        _("Opened"),
+        _("Answered"),
+        _("Expired"),
+        _("Pending"),
+        _("Response rate"),
+        _("Positive"),
+        _("Positive answers"),
+        _("Answers with a verdict"),
+    ]
+
+    def write(out: IO[bytes]) -> None:
+        workbook = new_workbook()
+        groups = Sheet(
+            workbook, _("Per questionnaire and team"), (40, 8, 8, 9, 8, 8, 12, 10, 10, 10)
+        )
+        groups.freeze("A5")
+        groups.title(_("Questionnaire responses"))
+        for note in notes:
+            if note:
+                groups.row([note])
+        groups.blank()
+        groups.header([_("Questionnaire · team"), *header])
+        for row in data["by_group"]:  # type: ignore[attr-defined]
+            groups.row(_funnel_cells(row.label, row), percent_columns=(6, 7))
+        months = Sheet(workbook, _("Per month"), (16, 8, 8, 9, 8, 8, 12, 10, 10, 10))
+        months.freeze("A4")
+        months.title(_("Per month"))
+        months.blank()
+        months.header([_("Month"), *header])
+        for row in data["by_month"]:  # type: ignore[attr-defined]
+            label = formats.date_format(row.key, "F Y").capitalize()
+            months.row(_funnel_cells(label, row), percent_columns=(6, 7))
+        workbook.save(out)
+
+    return workbook_response(dated_filename("spoergeskema-svar", month), write)

@@ -22,5 +22,6 @@ class ReferralsConfig(AppConfig):
                 staff=("created_by",),
                 team="team",
                 unassigned=Q(team__isnull=True),
+                sender="created_by",
             )
         )

@@ -16,7 +16,7 @@ from forlob.access.services import audit_record
 from forlob.citizens import cpr as cprlib
 from forlob.citizens.models import Citizen
 from forlob.citizens.services import citizen_register
-from forlob.core.models import Location, Team, User
+from forlob.core.models import Location, Municipality, Team, User
 from forlob.referrals import rules
 from forlob.referrals.models import Referral, ReferralType
 
@@ -152,6 +152,8 @@ def referral_register_by_cpr(
     team: Team | None = None,
     diagnosis_text: str = "",
     note: str = "",
+    external_id: str | None = None,
+    municipality: Municipality | None = None,
     **specific: object,
 ) -> Referral:
     """Register a referral for the citizen with this CPR number, registering the citizen if new.
@@ -160,8 +162,10 @@ def referral_register_by_cpr(
     registered in the actor's municipality gets the referral; a number unknown everywhere is
     registered here first, in the same transaction, and then needs a name; a number registered
     in another municipality is refused without saying where (that would leak who lives where).
+    ``municipality`` defaults to the actor's (a bulk import from the command line names it).
     """
-    if actor.municipality_id is None:
+    municipality = municipality or actor.municipality
+    if municipality is None:
         raise ValidationError(_(MESSAGE_NO_MUNICIPALITY), code="no_municipality")
     try:
         digits = cprlib.parse(cpr).digits
@@ -169,7 +173,7 @@ def referral_register_by_cpr(
         raise ValidationError({"cpr": exc.messages}) from None
     # Intake identifies the citizen by CPR within the municipality; registering the referral is
     # what creates the care relation.
-    citizen = Citizen.objects.filter(cpr=digits, municipality_id=actor.municipality_id).first()
+    citizen = Citizen.objects.filter(cpr=digits, municipality=municipality).first()
     if citizen is None:
         if Citizen.objects.filter(cpr=digits).exists():
             raise ValidationError({"cpr": _(MESSAGE_CPR_ELSEWHERE)})
@@ -186,7 +190,7 @@ def referral_register_by_cpr(
             first_name=first_name,
             last_name=last_name,
             phone=phone,
-            municipality=actor.municipality,
+            municipality=municipality,
         )
     return referral_register(
         actor=actor,
@@ -198,6 +202,7 @@ def referral_register_by_cpr(
         team=team,
         diagnosis_text=diagnosis_text,
         note=note,
+        external_id=external_id,
         **specific,
     )
 

@@ -4,7 +4,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from forlob.access.policy import Action, can
 from forlob.access.services import audit_reads, get_for_actor
 from forlob.core.choices import DiagnosisArea
 from forlob.core.forms import add_service_errors, first_error
+from forlob.core.xlsx import dated_filename, one_per_citizen, xlsx_response
 from forlob.pathways.forms import AssignForm
 from forlob.pathways.services import pathway_create_from_referral
 from forlob.referrals import selectors
@@ -62,10 +63,9 @@ def _inbox_row(referral: Referral, today: date) -> dict[str, object]:
     }
 
 
-@require_http_methods(["GET"])
-def inbox(request: HttpRequest) -> HttpResponse:
+def _inbox_selection(request: HttpRequest) -> tuple[list[Referral], str, str]:
+    """The referrals the inbox shows for this request (the page and its Excel download)."""
     _require(request, Action.VIEW_RECORD)
-    today = timezone.localdate()
     referral_type = request.GET.get("type", "")
     area = request.GET.get("area", "")
     referrals = list(
@@ -73,6 +73,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
             actor=request.user, referral_type=referral_type, diagnosis_area=area
         )
     )
+    return referrals, referral_type, area
+
+
+@require_http_methods(["GET"])
+def inbox(request: HttpRequest) -> HttpResponse:
+    referrals, referral_type, area = _inbox_selection(request)
+    today = timezone.localdate()
     # Each referral listed names a citizen: a read the citizen can later see in the insight report.
     audit_reads(actor=request.user, operation="referral_inbox", objects=referrals)
     rows = [_inbox_row(r, today) for r in referrals]
@@ -87,6 +94,52 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "selected_type": referral_type,
             "selected_area": area,
         },
+    )
+
+
+@require_http_methods(["GET"])
+def inbox_xlsx(request: HttpRequest) -> FileResponse:
+    """The inbox as an Excel workbook: the same referrals, filters and masked CPR numbers."""
+    referrals, referral_type, area = _inbox_selection(request)
+    today = timezone.localdate()
+    audit_reads(
+        actor=request.user, operation="export_referral_inbox", objects=one_per_citizen(referrals)
+    )
+    chosen = (
+        [t.name for t in ReferralType.objects.filter(code=referral_type)] if referral_type else []
+    )
+    if area in DiagnosisArea.values:
+        chosen.append(str(DiagnosisArea(area).label))
+    return xlsx_response(
+        dated_filename("henvisninger"),
+        _("Intake inbox"),
+        [
+            _("Citizen"),
+            _("CPR number"),
+            _("Type"),
+            _("Level / area"),
+            _("Received"),
+            _("The plan arrived after discharge"),
+            _("Discharged"),
+            _("Offer deadline"),
+            _("Days left"),
+        ],
+        (
+            [
+                r.citizen.full_name,
+                r.citizen.cpr_masked,  # as on the page: never the full number
+                r.referral_type.name,
+                r.subtype_display,
+                r.received_date,
+                _("Yes") if r.arrived_after_discharge else "",
+                r.discharge_date,
+                r.offer_deadline,
+                r.days_left(today),
+            ]
+            for r in referrals
+        ),
+        notes=[", ".join(chosen)],
+        column_widths=(26, 13, 22, 22, 12, 12, 12, 14, 10),
     )
 
 

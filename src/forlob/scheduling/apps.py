@@ -23,6 +23,7 @@ class SchedulingConfig(AppConfig):
                 staff=("staff",),
                 team="staff__team",
                 provider="staff__provider",
+                sender="pathway__referral__created_by",
             )
         )
         register_reminder_source()  # booked appointments get SMS/e-mail reminders

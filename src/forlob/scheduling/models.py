@@ -277,3 +277,34 @@ class SimulationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} ({self.weeks})"
+
+
+class CalendarFeed(models.Model):
+    """A staff member's private calendar address (``/calendar/feed/<token>.ics``) for Outlook,
+    Google or a phone: their own appointments, group sessions and absences, nothing else.
+
+    As with ``core.ApiToken``, the token is shown once, when it is made; only its SHA-256 hash is
+    stored, so a copy of the database does not hand out working addresses. A user has at most one
+    live feed: making a new one revokes the old (``scheduling/feeds.py``). The address stops
+    working when it is revoked or the user is deactivated or loses access to calendars.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+        verbose_name=_("user"),
+    )
+    prefix = models.CharField(_("prefix"), max_length=16)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.prefix}…)"

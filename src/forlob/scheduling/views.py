@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
@@ -14,6 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from forlob.access.policy import Action, can, citizens_in_scope
 from forlob.access.services import audit_reads, get_for_actor
 from forlob.core.forms import add_service_errors, first_error
+from forlob.core.models import User
+from forlob.core.xlsx import dated_filename, one_per_citizen, xlsx_response
 from forlob.pathways.views import get_pathway, pathway_page
 from forlob.scheduling.forms import BookingForm
 from forlob.scheduling.models import Appointment
@@ -93,15 +97,16 @@ def appointment_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     return redirect("pathways:detail", pk=appointment.pathway_id)
 
 
-@require_GET
-def day(request: HttpRequest) -> HttpResponse:
-    """One therapist's appointments on one day (default: the user's own, today)."""
+def _day_selection(request: HttpRequest) -> tuple[User, QuerySet[User], date, list[Appointment]]:
+    """One therapist's appointments on one day (default: the user's own, today), each marked
+    ``citizen_visible`` when the user has a care relation to its citizen. The page and its Excel
+    download both come from here."""
     if not can(request.user, Action.VIEW_RECORD):
         raise PermissionDenied
     therapists = therapists_for(municipality_id=request.user.municipality_id)
     staff = request.user
     staff_id = request.GET.get("staff", "")
-    if staff_id.isdigit():
+    if staff_id.isdigit() and len(staff_id) < 19:
         staff = therapists.filter(pk=int(staff_id)).first() or request.user
     try:
         chosen = date.fromisoformat(request.GET.get("date", ""))
@@ -117,6 +122,13 @@ def day(request: HttpRequest) -> HttpResponse:
     )
     for appt in appointments:
         appt.citizen_visible = appt.citizen_id in visible
+    return staff, therapists, chosen, appointments
+
+
+@require_GET
+def day(request: HttpRequest) -> HttpResponse:
+    """One therapist's appointments on one day (default: the user's own, today)."""
+    staff, therapists, chosen, appointments = _day_selection(request)
     audit_reads(
         actor=request.user,
         operation="calendar_day",
@@ -132,5 +144,36 @@ def day(request: HttpRequest) -> HttpResponse:
             "previous": chosen.fromordinal(chosen.toordinal() - 1),
             "next": chosen.fromordinal(chosen.toordinal() + 1),
             "appointments": appointments,
+            "xlsx_query": urlencode({"staff": staff.pk, "date": chosen.isoformat()}),
         },
+    )
+
+
+@require_GET
+def day_xlsx(request: HttpRequest) -> FileResponse:
+    """The day as an Excel workbook: the same appointments, names only where the page has them."""
+    staff, _therapists, chosen, appointments = _day_selection(request)
+    audit_reads(
+        actor=request.user,
+        operation="export_calendar_day",
+        objects=one_per_citizen(a for a in appointments if a.citizen_visible),
+    )
+    busy = _("Busy (a citizen you have no care relation to)")
+    return xlsx_response(
+        dated_filename("kalender", chosen),
+        _("Calendar"),
+        [_("Start"), _("End"), _("Citizen"), _("Type"), _("Location"), _("Status")],
+        (
+            [
+                a.start,
+                a.end,
+                a.citizen.full_name if a.citizen_visible else busy,
+                a.pathway.pathway_type.name if a.citizen_visible else "",
+                str(a.location),
+                a.get_status_display(),
+            ]
+            for a in appointments
+        ),
+        notes=[f"{staff}, {formats.date_format(chosen, 'l j. F Y')}"],
+        column_widths=(17, 17, 30, 24, 24, 14),
     )

@@ -11,7 +11,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from forlob.core.models import Municipality, User
+from forlob.core.models import ApiToken, Municipality, User
+from forlob.core.tokens import hash_secret
+from forlob.demo.fhir import DEMO_TOKEN
 from forlob.demo.generator import DEMO_LOGINS, PASSWORD, DemoAlreadyExists, DemoSummary, generate
 
 
@@ -106,3 +108,9 @@ class Command(BaseCommand):
             )
         if not present:
             self.stdout.write(self.style.WARNING("  (none of these users exists in this database)"))
+        if ApiToken.objects.filter(token_hash=hash_secret(DEMO_TOKEN)).exists():
+            self.stdout.write(
+                f"Demo FHIR token of Regionshospitalet Randers' system: {DEMO_TOKEN}\n"
+                f'  e.g. curl -H "Authorization: Bearer {DEMO_TOKEN}" '
+                "http://127.0.0.1:8000/fhir/ServiceRequest"
+            )
