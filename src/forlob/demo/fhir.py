@@ -44,9 +44,15 @@ def extend(b: Any) -> dict[str, int]:
         sender__icontains="Regionshospitalet Randers",
         received_date__gte=b.today - timedelta(days=90),
     )
+    # Identifiers from the data, not the row ids, so the same seed gives the same demo.
+    rows = sent.order_by("received_date", "citizen__cpr", "pk").values_list("pk", "received_date")
     updated = [
-        Referral(pk=pk, created_by=account, external_id=f"urn:oid:1.2.208.176.7.1.10.99|ggop-{pk}")
-        for pk in sent.values_list("pk", flat=True)
+        Referral(
+            pk=pk,
+            created_by=account,
+            external_id=f"urn:oid:1.2.208.176.7.1.10.99|ggop-{received:%Y%m%d}-{n:05d}",
+        )
+        for n, (pk, received) in enumerate(rows, start=1)
     ]
     Referral.objects.bulk_update(updated, ["created_by", "external_id"])
     return {"fhir_referrals": len(updated)}
