@@ -123,6 +123,53 @@ def restrict_around(prep: Prepared, g: int, items: list[int]) -> list[list[int]]
     return blocks
 
 
+def _maximal(
+    cuts: dict[tuple[int, ...], list[list[int]]],
+) -> dict[tuple[int, ...], list[list[int]]]:
+    """Keep the cuts whose chain of capacities no other cut dominates (holds at least as many
+    referrals of every class and longer, and more of one)."""
+    chains = list(cuts)
+    return {
+        c: cuts[c]
+        for c in chains
+        if not any(d != c and all(x >= y for x, y in zip(d, c, strict=True)) for d in chains)
+    }
+
+
+def cut_options(prep: Prepared, g: int, limit: int = 16) -> list[list[list[int]]]:
+    """Every maximal way to cut group ``g``'s windows into blocks of the class lengths (at most
+    ``limit``, in a fixed order): the restrictions the engine may choose between.
+
+    A window of ``u`` cells holds ``n_k`` blocks of class ``k`` for each count vector that fits;
+    a group's chain of capacities is the sum over its windows. Only cuts whose chain no other
+    dominates are kept: a dominated cut allows a subset of the plans of the one dominating it.
+    """
+    sizes = [int(s) for s in prep.sizes]
+    combos: dict[tuple[int, ...], list[list[int]]] = {(0,) * len(sizes): []}
+    for w in prep.groups[g].windows:
+        per_window: dict[tuple[int, ...], list[int]] = {}
+
+        def counts(k: int, left: int, taken: list[int], per_window=per_window) -> None:
+            if k == len(sizes) - 1:
+                n = [*taken, left // sizes[k]]
+                chain = tuple(int(c) for c in np.cumsum(n))
+                per_window.setdefault(
+                    chain, [s for s, m in zip(sizes, n, strict=True) for _ in range(m)]
+                )
+                return
+            for m in range(left // sizes[k], -1, -1):
+                counts(k + 1, left - m * sizes[k], [*taken, m])
+
+        counts(0, prep.windows[w].units, [])
+        merged: dict[tuple[int, ...], list[list[int]]] = {}
+        for chain, blocks in sorted(combos.items()):
+            for more, window_blocks in sorted(per_window.items()):
+                key = tuple(a + b for a, b in zip(chain, more, strict=True))
+                merged.setdefault(key, [*blocks, window_blocks])
+        combos = _maximal(merged)
+    return [combos[c] for c in sorted(combos)][:limit]
+
+
 def block_caps(prep: Prepared, blocks: list[list[int]]) -> np.ndarray:
     """The chain capacities of a cut: per class, the blocks that hold a referral of that class."""
     sizes = np.array([b for bs in blocks for b in bs], dtype=np.int64)

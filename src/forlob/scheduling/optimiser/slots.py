@@ -30,8 +30,9 @@ region, see ``engine``):
   benchmark). With one appointment length (every GOP first visit is 60 minutes) relaxation and
   restriction coincide and the first flow is exact. With mixed lengths the relaxation is not
   tight: the benchmark's 150-referral week with 60- and 45-minute visits has its proven
-  optimum 0.8 % above the relaxed bound, and this plan 2.2 % above that optimum, all of it in
-  the soft tier (everyone is still offered a time within the deadline).
+  optimum 0.8 % above the relaxed bound. The first cut of each group (``restrict_around``)
+  left the plan 2.2 % above that optimum; choosing among every group's maximal cuts
+  (``plan.cut_options``, ``engine._improve_cuts``) reaches it.
 
 Overlapping windows of one therapist (two locations at once, an extra block on top of working
 hours) are made disjoint first: the window that starts earlier keeps the overlap (a regular one
