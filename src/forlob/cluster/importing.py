@@ -24,6 +24,7 @@ from django.utils.translation import gettext_noop
 
 from forlob.citizens import cpr as cprlib
 from forlob.cluster.models import ActivityCode, ImportBatch, Sector
+from forlob.core.cells import decode, parse_date, yes_no
 from forlob.core.models import Municipality
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -132,8 +133,6 @@ CSV_HEADER = [c for c, _r, _d in CSV_COLUMNS]
 CSV_REQUIRED = [c for c, r, _d in CSV_COLUMNS if r]
 
 IMPORTABLE_CODES = [c.value for c in ActivityCode]
-YES = {"ja", "j", "yes", "y", "1", "true", "sand"}
-NO = {"nej", "n", "no", "0", "false", "falsk"}
 SECTORS = {
     "somatic": Sector.SOMATIC,
     "somatisk": Sector.SOMATIC,
@@ -219,45 +218,11 @@ def _find_municipality(code: str, by_code: dict[str, Municipality]) -> Municipal
     return by_code.get(code.lstrip("0"))
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y")
-
-
-def _parse_date(value: str) -> date | None:
-    value = value.strip()
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
 def _parse_cpr(value: str) -> str | None:
     try:
         return cprlib.parse(value).digits
     except Exception:  # ValidationError or anything odd: the message must not echo the value
         return None
-
-
-def _yes_no(value: str) -> tuple[bool | None, bool]:
-    """(value, ok)."""
-    v = value.strip().casefold()
-    if not v:
-        return None, True
-    if v in YES:
-        return True, True
-    if v in NO:
-        return False, True
-    return None, False
-
-
-def _decode(content: bytes) -> str | None:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -266,7 +231,7 @@ def _decode(content: bytes) -> str | None:
 def parse_csv(content: bytes, *, today: date) -> Parsed:
     """Read a CSV file (``;`` or ``,`` separated, UTF-8 or Windows-1252) into events."""
     parsed = Parsed(source=ImportBatch.Source.CSV)
-    text = _decode(content)
+    text = decode(content)
     if text is None or "\x00" in text:
         parsed.error(_(LOCATION_FILE), _(MESSAGE_NOT_TEXT))
         return parsed
@@ -350,7 +315,7 @@ def _csv_row(
                 _(MESSAGE_UNKNOWN_ACTIVITY) % {"codes": ", ".join(IMPORTABLE_CODES)},
             )
     raw_date = row.get("event_date", "")
-    event_date = _parse_date(raw_date) if raw_date else None
+    event_date = parse_date(raw_date) if raw_date else None
     if not raw_date:
         parsed.error(cell("event_date"), _(MESSAGE_REQUIRED))
     elif event_date is None:
@@ -377,10 +342,10 @@ def _csv_row(
         parsed.error(cell("sector"), _(MESSAGE_BAD_SECTOR))
     diagnosis_code = text("diagnosis_code", 12)
     diagnosis_group = text("diagnosis_group", 100)
-    screened, ok_s = _yes_no(row.get("follow_up_screened", ""))
+    screened, ok_s = yes_no(row.get("follow_up_screened", ""))
     if not ok_s:
         parsed.error(cell("follow_up_screened"), _(MESSAGE_BAD_YES_NO))
-    consent, ok_c = _yes_no(row.get("follow_up_consent", ""))
+    consent, ok_c = yes_no(row.get("follow_up_consent", ""))
     if not ok_c:
         parsed.error(cell("follow_up_consent"), _(MESSAGE_BAD_YES_NO))
     elif consent and screened is not True and ok_s:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from forlob.citizens import cpr as cprlib
-from forlob.cluster.importing import _parse_date, _yes_no  # shared date and ja/nej rules
+from forlob.core.cells import parse_date, yes_no
 from forlob.imports.tabular import (
     MESSAGE_EMPTY,
     Column,
@@ -251,7 +251,7 @@ class Row:
             return None
         if re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", value):  # an Excel date with a time
             value = value[:10]
-        parsed = _parse_date(value)
+        parsed = parse_date(value)
         if parsed is None:
             self.error(key, _(MESSAGE_BAD_DATE))
         return parsed
@@ -290,7 +290,7 @@ class Row:
         return int(value)
 
     def yes_no(self, key: str) -> bool | None:
-        value, ok = _yes_no(self.raw(key))
+        value, ok = yes_no(self.raw(key))
         if not ok:
             self.error(key, _(MESSAGE_BAD_YES_NO))
         return value

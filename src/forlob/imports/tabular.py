@@ -28,7 +28,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from forlob.cluster.importing import _decode  # shared: UTF-8 (BOM or not), else Windows-1252
+from forlob.core.cells import decode
 
 MESSAGE_NOT_TEXT = gettext_noop(
     "The file could not be read. Save it as CSV (UTF-8) or as an Excel workbook (.xlsx)."
@@ -174,7 +174,7 @@ class TooManyRows(Exception):
 
 
 def _read_csv(content: bytes, columns: tuple[Column, ...], *, max_rows: int) -> Table:
-    text = _decode(content)
+    text = decode(content)
     if text is None or "\x00" in text:
         return Table(problems=[FileProblem(_(MESSAGE_NOT_TEXT))])
     first = next((line for line in text.splitlines() if line.strip()), "")
