@@ -37,9 +37,7 @@ def capability_statement(base: str) -> dict[str, Any]:
         params += [
             {"name": p.name, "type": p.kind, "documentation": p.documentation} for p in rt.params
         ]
-        interactions = [{"code": "read"}]
-        if rt.searchable:
-            interactions.append({"code": "search-type"})
+        interactions = [{"code": "read"}, {"code": "search-type"}]
         if name == "ServiceRequest":
             interactions.append({
                 "code": "create",
@@ -50,7 +48,7 @@ def capability_statement(base: str) -> dict[str, Any]:
             "type": name,
             "documentation": rt.documentation,
             "interaction": interactions,
-            "searchParam": params if rt.searchable else [],
+            "searchParam": params,
         }
         if rt.profile:
             entry["supportedProfile"] = [rt.profile]

@@ -483,12 +483,12 @@ def receive_service_request(*, actor: User, data: dict[str, Any]) -> Outcome:
     return _register_all(actor, [incoming])[0]
 
 
-def receive_bundle(*, actor: User, data: dict[str, Any]) -> tuple[list[Outcome], list[dict]]:
+def receive_bundle(*, actor: User, data: dict[str, Any]) -> list[dict[str, Any]]:
     """A transaction Bundle: every ServiceRequest entry registered, or nothing.
 
     Patient, Organization and Condition entries are accepted as what the requests refer to (by
-    ``fullUrl``); they are not stored on their own. Returns the outcomes of the ServiceRequest
-    entries and, per entry in order, the response element of the transaction-response.
+    ``fullUrl``); they are not stored on their own. Returns, per entry in order, the response
+    element of the transaction-response.
     """
     from fhir.resources.R4B.bundle import Bundle
     from pydantic import ValidationError as PydanticError
@@ -570,7 +570,7 @@ def receive_bundle(*, actor: User, data: dict[str, Any]) -> tuple[list[Outcome],
             responses.append({"status": "200 OK", "location": f"Patient/{citizen_id}"})
         else:
             responses.append({"status": "200 OK"})
-    return outcomes, responses
+    return responses
 
 
 def _status(issues: list[Issue]) -> int:

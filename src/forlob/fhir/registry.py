@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, Q, QuerySet
@@ -87,8 +87,6 @@ class ResourceType:
     params: tuple[SearchParam, ...] = ()
     profile: str | None = None
     ordering: tuple[str, ...] = ("-pk",)
-    searchable: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
     prefix: str = ""  # a part's id prefix ("a" → id "a12"); "" for plain digit ids
     parts: tuple[ResourceType, ...] = ()  # set by ``combined``
 

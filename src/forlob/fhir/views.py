@@ -143,7 +143,7 @@ def root(request: HttpRequest) -> HttpResponse:
         data = _body(request)
         if data.get("resourceType") != "Bundle":
             raise FhirError.one(400, "not-supported", _("Send a Bundle here."), "resourceType")
-        _outcomes, responses = intake.receive_bundle(actor=actor, data=data)
+        responses = intake.receive_bundle(actor=actor, data=data)
         bundle = {
             "resourceType": "Bundle",
             "type": "transaction-response",
@@ -183,9 +183,10 @@ def type_endpoint(request: HttpRequest, resource_type: str) -> HttpResponse:
                     400, "invalid", _("The body must be a ServiceRequest."), "resourceType"
                 )
             outcome = intake.receive_service_request(actor=actor, data=data)
-            ctx = registry.Context(actor=actor, base=_base(request))
+            base = _base(request)
+            ctx = registry.Context(actor=actor, base=base)
             referral = rt.queryset().get(pk=outcome.referral.pk)
-            location = f"{_base(request)}/ServiceRequest/{referral.pk}"
+            location = f"{base}/ServiceRequest/{referral.pk}"
             return _response(
                 _validated(rt.to_fhir(referral, ctx)),
                 201 if outcome.created else 200,
@@ -292,8 +293,8 @@ def _search(
             audit_reads(
                 actor=actor, operation=operation, objects=objects, citizen_of=part.citizen_id
             )
-    ctx = registry.Context(actor=actor, base=_base(request))
     base = _base(request)
+    ctx = registry.Context(actor=actor, base=base)
     public = {k: v for k, v in params.items() if k not in {"_offset", "identifier"}}
 
     def link(relation: str, at: int) -> dict[str, str]:
